@@ -1,0 +1,29 @@
+"""Analyses usable on any curve, model or human: FWHM windows, spectra, statistics.
+
+- :mod:`erpsim.analysis.windows` -- the FWHM rule for N400 windows and window means;
+- :mod:`erpsim.analysis.spectra` -- one-sided DFT spectra with explicit preprocessing;
+- :mod:`erpsim.analysis.stats` -- paired first-vs-second tests across model instances
+  and confidence bands.
+
+See ``docs/analyses.md``.
+"""
+from .spectra import human_spectrum, model_spectrum, power_spectrum
+from .stats import mean_ci, repetition_stats
+from .windows import (HUMAN_SEARCH, MODEL_SEARCH, Window, condition_windows, fwhm_window,
+                      human_window, model_window, window_mean)
+
+__all__ = [
+    "Window",
+    "fwhm_window",
+    "model_window",
+    "human_window",
+    "condition_windows",
+    "window_mean",
+    "MODEL_SEARCH",
+    "HUMAN_SEARCH",
+    "power_spectrum",
+    "model_spectrum",
+    "human_spectrum",
+    "repetition_stats",
+    "mean_ci",
+]

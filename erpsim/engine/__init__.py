@@ -1,0 +1,81 @@
+"""Simulation backends behind one interface.
+
+``run(network, x, schedule, ...)`` dispatches to a backend module that provides
+``simulate(W, b, x, stim, reset, **params)``: ``"numpy"`` (the reference),
+``"numba"`` (CPU, parallel) and ``"cuda"`` (numba's CUDA target, optional).
+"""
+import importlib
+
+import numpy as np
+
+from .schedule import Schedule, make_schedule
+
+BACKENDS = {"numpy": "erpsim.engine.reference", "numba": "erpsim.engine.cpu",
+            "cuda": "erpsim.engine.gpu"}
+
+
+def get_backend(name):
+    """Import and return the backend module called ``name``."""
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; choose from {tuple(BACKENDS)}")
+    module = importlib.import_module(BACKENDS[name])
+    check = getattr(module, "check_available", None)
+    if check is not None:
+        check()
+    return module
+
+
+def run(network, x, schedule, *, envelope=None, backend="numba", record_units=False,
+        dtype=None):
+    """Simulate every instance of ``network`` on the letter patterns ``x``.
+
+    Parameters
+    ----------
+    network : Network
+    x : ndarray (n_items, n_input)
+        Letter bits (0/1) from the network's letter coding.
+    schedule : Schedule
+    envelope : Envelope or None
+        The alpha envelope to apply (None: the ERP model).
+    backend : {"numpy", "numba", "cuda"}
+    record_units : bool
+        Also return every unit's output at every tick.
+    dtype : {"float64", "float32"} or None
+        Default: ``network.config.dtype``.
+
+    Returns
+    -------
+    means : ndarray (n_instances, n_items, n_ticks, n_groups)
+        Mean output of each unit group per tick (groups in ``network.arch.groups``).
+    units : ndarray (n_instances, n_items, n_ticks, n_units) or None
+    """
+    module = get_backend(backend)
+    config, arch = network.config, network.arch
+    dtype = np.dtype(dtype or config.dtype)
+    if dtype not in (np.float64, np.float32):
+        raise ValueError(f"dtype must be float64 or float32, got {dtype}")
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"letter patterns must be a non-empty (n_items, n_input) array, got shape {x.shape}")
+    if x.shape[1] != arch.sizes["O"]:
+        raise ValueError(f"letter patterns have {x.shape[1]} units; the network's input layer has {arch.sizes['O']}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("letter patterns contain NaN or infinite values")
+    env_mask = arch.envelope_mask(envelope)
+    n_table = schedule.n_ticks + 2
+    params = dict(
+        dt=config.dt, gain=config.gain, init_net=config.init_net,
+        hard_clamp=config.clamp == "hard", input_slice=arch.input_slice,
+        env_mask=env_mask,
+        env_table=(envelope.table(n_table) if envelope is not None else np.zeros(1)).astype(dtype),
+        theta=envelope.theta if envelope is not None else 0.0,
+        clock_start=envelope.clock_start if envelope is not None else 0,
+        recovery=(envelope.recovery or 0) if envelope is not None else 0,
+        group_index=arch.group_index, n_groups=len(arch.groups), record_units=record_units)
+    if backend != "numpy":
+        params["blocks"] = arch.blocks
+    return module.simulate(network.W.astype(dtype), network.b.astype(dtype), x.astype(dtype),
+                           schedule.stim, schedule.reset, **params)
+
+
+__all__ = ["BACKENDS", "Schedule", "get_backend", "make_schedule", "run"]
