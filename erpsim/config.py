@@ -151,7 +151,7 @@ class ModelConfig:
     n_slots: int = 3
     inh_fraction: float = 0.2
     separate_inhibition: bool = True
-    dt: float = 0.5
+    dt: float = 0.3
     gain: float = 4.0
     clamp: str = "soft"
     n_blank: int = 20
@@ -243,3 +243,8 @@ class ModelConfig:
     @classmethod
     def from_json(cls, text):
         return cls.from_dict(json.loads(text))
+
+
+def default_config():
+    """The package's default configuration (the ERP model; see docs/model.md)."""
+    return ModelConfig()

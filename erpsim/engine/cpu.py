@@ -78,20 +78,74 @@ def _group_mean(values):
     return total / values.shape[0]
 
 
+@njit(cache=True)
+def reset_tile(net, y, below, init_net, theta):
+    """Return a tile's state to the trial's initial state (clocks carry over)."""
+    y_init = _sigmoid(init_net)
+    for k in range(net.shape[0]):
+        for u in range(net.shape[1]):
+            net[k, u] = init_net
+            y[k, u] = y_init
+            below[k, u] = y_init < theta
+
+
+@njit(cache=True)
+def tick_tile(W, b, i, blocks, drive, stimulus, hard_clamp, in0, dt, use_env, env_mask,
+              env_table, theta, clock_start, recovery, net, y, inp, s, clock, below,
+              run_below):
+    """Advance one tile of items by one tick (in place).
+
+    ``y`` holds the previous outputs on entry and the new ones on return; ``s``
+    receives the uncapped outputs σ(net).
+    """
+    n_units = net.shape[1]
+    n_in = drive.shape[1]
+    one = W.dtype.type(1.0)
+    for k in range(TILE):
+        for u in range(n_units):
+            inp[k, u] = b[i, u]
+    for p in range(blocks.shape[0]):
+        _add_block(W, i, blocks[p, 0], blocks[p, 1], blocks[p, 2], blocks[p, 3], y, inp)
+    if stimulus and not hard_clamp:
+        for k in range(TILE):
+            for j in range(n_in):
+                inp[k, in0 + j] += drive[k, j]
+    for k in range(TILE):
+        for u in range(n_units):
+            v = (one - dt) * net[k, u] + dt * inp[k, u]
+            net[k, u] = v
+            sv = _sigmoid(v)
+            s[k, u] = sv
+            if use_env and env_mask[u]:
+                sv = _capped(sv, k, u, clock, below, run_below, env_table, theta,
+                             clock_start, recovery)
+            y[k, u] = sv
+    if stimulus and hard_clamp:
+        for k in range(TILE):
+            for j in range(n_in):
+                y[k, in0 + j] = drive[k, j]
+
+
+@njit(cache=True)
+def tile_drive(x, k0, hard_clamp, gain, dtype_one):
+    """Input drive of one tile: the letter bits (hard clamp) or gain·(2x - 1)."""
+    drive = np.zeros((TILE, x.shape[1]), dtype=dtype_one.dtype)
+    for k in range(min(TILE, x.shape[0] - k0)):
+        for j in range(x.shape[1]):
+            drive[k, j] = x[k0 + k, j] if hard_clamp else gain * (2.0 * x[k0 + k, j] - 1.0)
+    return drive
+
+
 @njit(parallel=True, cache=True)
 def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, in1,
                     env_mask, env_table, theta, clock_start, recovery, group_start,
                     blocks, record_units, means, units):
     n_inst, n_units = b.shape
-    n_items, n_in = x.shape
+    n_items = x.shape[0]
     n_ticks = stim.shape[0]
     n_groups = group_start.shape[0] - 1
     n_tiles = (n_items + TILE - 1) // TILE
-    use_env = False
-    for u in range(n_units):
-        if env_mask[u]:
-            use_env = True
-    one = W.dtype.type(1.0)
+    use_env = env_mask.any()
     for task in prange(n_inst * n_tiles):
         i = task // n_tiles
         k0 = (task % n_tiles) * TILE
@@ -99,43 +153,17 @@ def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, i
         net = np.empty((TILE, n_units), dtype=W.dtype)
         y = np.empty((TILE, n_units), dtype=W.dtype)
         inp = np.empty((TILE, n_units), dtype=W.dtype)
-        drive = np.zeros((TILE, n_in), dtype=W.dtype)
+        s = np.empty((TILE, n_units), dtype=W.dtype)
         clock = np.full((TILE, n_units), -1, dtype=np.int64)
         below = np.zeros((TILE, n_units), dtype=np.bool_)
         run_below = np.zeros((TILE, n_units), dtype=np.int64)
-        y_init = _sigmoid(init_net)
-        for k in range(nk):
-            for j in range(n_in):
-                drive[k, j] = x[k0 + k, j] if hard_clamp else gain * (2.0 * x[k0 + k, j] - 1.0)
+        drive = tile_drive(x, k0, hard_clamp, gain, W[0, 0, :1])
         for t in range(n_ticks):
             if t == 0 or reset[t]:
-                for k in range(TILE):
-                    for u in range(n_units):
-                        net[k, u] = init_net
-                        y[k, u] = y_init
-                        below[k, u] = y_init < theta
-            for k in range(TILE):
-                for u in range(n_units):
-                    inp[k, u] = b[i, u]
-            for p in range(blocks.shape[0]):
-                _add_block(W, i, blocks[p, 0], blocks[p, 1], blocks[p, 2], blocks[p, 3], y, inp)
-            if stim[t] and not hard_clamp:
-                for k in range(TILE):
-                    for j in range(n_in):
-                        inp[k, in0 + j] += drive[k, j]
-            for k in range(TILE):
-                for u in range(n_units):
-                    v = (one - dt) * net[k, u] + dt * inp[k, u]
-                    net[k, u] = v
-                    s = _sigmoid(v)
-                    if use_env and env_mask[u]:
-                        s = _capped(s, k, u, clock, below, run_below, env_table, theta,
-                                    clock_start, recovery)
-                    y[k, u] = s
-            if stim[t] and hard_clamp:
-                for k in range(TILE):
-                    for j in range(n_in):
-                        y[k, in0 + j] = drive[k, j]
+                reset_tile(net, y, below, init_net, theta)
+            tick_tile(W, b, i, blocks, drive, stim[t], hard_clamp, in0, dt, use_env,
+                      env_mask, env_table, theta, clock_start, recovery, net, y, inp, s,
+                      clock, below, run_below)
             for k in range(nk):
                 for g in range(n_groups):
                     means[i, k0 + k, t, g] = _group_mean(y[k, group_start[g]:group_start[g + 1]])

@@ -1,0 +1,188 @@
+"""numba CUDA kernel of the simulation (same equations as :mod:`erpsim.engine.reference`).
+
+Imported only by :mod:`erpsim.engine.gpu` once the CUDA target (or its simulator) is
+known to be usable. The host side (weight packing, work plan, batching) lives there; the
+design is described in ``docs/gpu.md``.
+
+One launch simulates a whole run. Thread block = (``tile`` lanes, ``n_warps`` warps):
+block ``(tile_index, instance)`` owns ``tile`` items of one instance, lane ``k`` is one
+item, and each warp owns a fixed set of destination units ("chunks" of up to
+:data:`CHUNK` consecutive units with the same sources). Every tick:
+
+1. (reset ticks only) the outputs in shared memory are set to σ(init_net);
+2. input phase: each thread sums ``W[d, s] * y[s, k]`` for its chunks' units over the
+   source projections, four destination units at a time (the weight of a source is
+   the same for all lanes of a warp, a broadcast load; ``y[s, k]`` is a conflict-free
+   shared-memory load), into a per-thread local array;
+3. ``cuda.syncthreads()``; update phase: net input, logistic, alpha clock and cap, hard
+   clamp; the new outputs overwrite the shared array (nobody reads it any more);
+4. ``cuda.syncthreads()``; each warp writes the group means of some groups.
+
+Per-unit state (net input, clock, below-θ flag, recovery count) stays in thread-local
+memory for the whole run; only the outputs (shared, ``n_units × tile``) are exchanged.
+"""
+import math
+from functools import lru_cache
+
+import numba
+import numpy as np
+from numba import cuda
+
+#: Destination units summed together in the input phase (weights are padded to it).
+CHUNK = 4
+
+
+@lru_cache(maxsize=None)
+def build_kernel(dtype, n_units, tile, max_units):
+    """Compile-time-specialised kernel for ``dtype`` (float32/float64) and these sizes.
+
+    Parameters
+    ----------
+    dtype : str
+        ``"float32"`` or ``"float64"``: the type of every floating-point value.
+    n_units : int
+        Units of the network (rows of the shared output array).
+    tile : int
+        Items per thread block (the block's x dimension).
+    max_units : int
+        Length of each thread's local state arrays (the most units a warp owns).
+    """
+    dtype = np.dtype(dtype)
+    ftype = numba.from_dtype(dtype)
+    real = dtype.type
+    zero, one = real(0.0), real(1.0)
+    int32 = numba.int32
+    boolean = numba.boolean
+
+    def simulate_tiles(Wc, b, drive, stim, reset, dt, init_net, y_init, below_init,
+                       hard_clamp, in0, in1, env_mask, env_table, theta, clock_start,
+                       recovery, use_env, chunks, warp_start, srcs, src_start,
+                       group_start, group_count, record_units, means, units):
+        lane = cuda.threadIdx.x
+        warp = cuda.threadIdx.y
+        n_warps = cuda.blockDim.y
+        i = cuda.blockIdx.y
+        k = cuda.blockIdx.x * tile + lane
+        n_items = drive.shape[0]
+        valid = k < n_items
+        n_ticks = stim.shape[0]
+        n_groups = group_start.shape[0] - 1
+        last = env_table.shape[0] - 1
+
+        ys = cuda.shared.array((n_units, tile), ftype)
+        net = cuda.local.array(max_units, ftype)
+        inp = cuda.local.array(max_units, ftype)
+        clock = cuda.local.array(max_units, int32)
+        below = cuda.local.array(max_units, boolean)
+        run_below = cuda.local.array(max_units, int32)
+        c0 = warp_start[warp]
+        c1 = warp_start[warp + 1]
+        for j in range(max_units):
+            net[j] = init_net
+            inp[j] = zero
+            clock[j] = -1
+            below[j] = below_init
+            run_below[j] = 0
+
+        for t in range(n_ticks):
+            if t == 0 or reset[t]:
+                # activations (not clocks) return to the initial state
+                cuda.syncthreads()
+                j = 0
+                for c in range(c0, c1):
+                    d0 = chunks[c, 0]
+                    for q in range(chunks[c, 1]):
+                        ys[d0 + q, lane] = y_init
+                        net[j] = init_net
+                        below[j] = below_init
+                        j += 1
+                cuda.syncthreads()
+
+            # input phase: inp = W y for the thread's units (reads ys only)
+            j = 0
+            for c in range(c0, c1):
+                nv = chunks[c, 1]
+                col = chunks[c, 2]
+                seg = chunks[c, 3]
+                a0 = zero
+                a1 = zero
+                a2 = zero
+                a3 = zero
+                for p in range(src_start[seg], src_start[seg + 1]):
+                    ndp = srcs[p, 3]
+                    base = srcs[p, 2] + col
+                    for s in range(srcs[p, 0], srcs[p, 1]):
+                        yv = ys[s, lane]
+                        a0 += Wc[i, base] * yv
+                        a1 += Wc[i, base + 1] * yv
+                        a2 += Wc[i, base + 2] * yv
+                        a3 += Wc[i, base + 3] * yv
+                        base += ndp
+                inp[j] = a0
+                if nv > 1:
+                    inp[j + 1] = a1
+                if nv > 2:
+                    inp[j + 2] = a2
+                if nv > 3:
+                    inp[j + 3] = a3
+                j += nv
+            cuda.syncthreads()
+
+            # update phase: net input, logistic, envelope, clamp (writes ys)
+            soft = stim[t] and not hard_clamp
+            clamp = stim[t] and hard_clamp
+            j = 0
+            for c in range(c0, c1):
+                d0 = chunks[c, 0]
+                for q in range(chunks[c, 1]):
+                    d = d0 + q
+                    v = inp[j] + b[i, d]
+                    is_input = d >= in0 and d < in1
+                    xv = zero
+                    if is_input and valid:
+                        xv = drive[k, d - in0]
+                    if soft and is_input:
+                        v += xv
+                    h = (one - dt) * net[j] + dt * v
+                    net[j] = h
+                    sv = one / (one + math.exp(-h))
+                    y = sv
+                    if use_env and env_mask[d]:
+                        cl = clock[j]
+                        running = cl >= 0
+                        if running:
+                            cl += 1
+                        elif below[j] and sv >= theta:
+                            cl = clock_start
+                        if recovery > 0:
+                            if running and sv < theta:
+                                run_below[j] += 1
+                            else:
+                                run_below[j] = 0
+                            if running and run_below[j] >= recovery:
+                                cl = -1
+                                run_below[j] = 0
+                        below[j] = sv < theta
+                        clock[j] = cl
+                        if cl >= 0:
+                            cap = env_table[min(cl, last)]
+                            if cap < sv:
+                                y = cap
+                    if clamp and is_input:
+                        y = xv
+                    ys[d, lane] = y
+                    if record_units and valid:
+                        units[i, k, t, d] = y
+                    j += 1
+            cuda.syncthreads()
+
+            # group means of this tick (reads ys; the next write is after a barrier)
+            if valid:
+                for g in range(warp, n_groups, n_warps):
+                    total = zero
+                    for u in range(group_start[g], group_start[g + 1]):
+                        total += ys[u, lane]
+                    means[i, k, t, g] = total / group_count[g]
+
+    simulate_tiles.__name__ = f"simulate_tiles_{dtype.name}_{n_units}u_{tile}x{max_units}"
+    return cuda.jit(simulate_tiles)

@@ -1,0 +1,136 @@
+"""Backpropagation through time in plain NumPy: the oracle for the numba gradients.
+
+Forward (spec section 3, with the optional envelope cap of section 5)::
+
+    net_t = (1 - dt) net_{t-1} + dt (W y_{t-1} + b + ext_t)
+    s_t   = σ(net_t);   y_t = min(s_t, E(clock_t)) where a clock runs, else s_t
+
+Loss: cross-entropy between the semantic units and the item's pattern, summed over the
+target ticks and units, weighted per item (``weights``, which sum to 1).
+
+Backward, with g_t = dL/dnet_t::
+
+    g_t = [dL/dy_t]·σ'(net_t)·(not capped) + (1 - dt) g_{t+1}
+    dL/dy_t = direct_t + dt Wᵀ g_{t+1}
+    dL/dW += dt g_t y_{t-1}ᵀ,  dL/db += dt g_t
+
+A reset before tick t cuts both chains (y_{t-1} and net_{t-1} become constants). A
+capped unit passes no gradient to its net input; the clocks are treated as constants.
+For the semantic units at target ticks the cross-entropy's gradient with respect to
+the net input is (s - target), which avoids dividing by y(1 - y).
+"""
+import numpy as np
+
+from ..engine.reference import envelope_step, sigmoid
+
+EPS = 1e-12
+
+
+def forward(W, b, x, stim, reset, targets_at, *, dt, gain, init_net, hard_clamp,
+            input_slice, env_mask, env_table, theta, clock_start, recovery):
+    """Run the network and keep what the backward pass needs.
+
+    Parameters
+    ----------
+    W : ndarray (n_inst, n, n);  b : ndarray (n_inst, n);  x : ndarray (n_items, n_in)
+    stim, reset : ndarray of bool (n_ticks,)
+    targets_at : ndarray of bool (n_ticks,)
+        Ticks at which the loss applies.
+
+    Returns
+    -------
+    dict with ``y`` (n_ticks + 1, n_inst, n_items, n) — outputs, index 0 the initial
+    state and t + 1 tick t; ``s`` (n_ticks, ...) uncapped outputs; ``capped`` (n_ticks, ...)
+    bool; ``prev`` (n_ticks, ...) the outputs each tick's net input was computed from.
+    """
+    n_inst, n = b.shape
+    n_items = x.shape[0]
+    n_ticks = len(stim)
+    shape = (n_inst, n_items, n)
+    net = np.full(shape, init_net)
+    y = sigmoid(net)
+    y_init = y.copy()
+    clock = np.full(shape, -1, dtype=np.int64)
+    below = np.broadcast_to(y < theta, shape).copy()
+    run_below = np.zeros(shape, dtype=np.int64)
+    drive = gain * (2.0 * x - 1.0)
+    ys = np.empty((n_ticks + 1,) + shape)
+    ss = np.empty((n_ticks,) + shape)
+    prevs = np.empty((n_ticks,) + shape)
+    capped = np.zeros((n_ticks,) + shape, dtype=bool)
+    ys[0] = y
+    W_T = np.swapaxes(W, 1, 2)
+    for t in range(n_ticks):
+        if reset[t]:
+            net = np.full(shape, init_net)
+            y = y_init.copy()
+            below[:] = y_init < theta
+        prevs[t] = y
+        inp = np.matmul(y, W_T) + b[:, None, :]
+        if stim[t] and not hard_clamp:
+            inp[..., input_slice] += drive
+        net = (1.0 - dt) * net + dt * inp
+        s = sigmoid(net)
+        if env_mask.any():
+            y = envelope_step(s, clock, below, run_below, env_mask, env_table, theta,
+                              clock_start, recovery)
+            capped[t] = y < s
+        else:
+            y = s
+        if stim[t] and hard_clamp:
+            y = y.copy()
+            y[..., input_slice] = x
+        ss[t] = s
+        ys[t + 1] = y
+    return {"y": ys, "s": ss, "capped": capped, "prev": prevs}
+
+
+def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, mask,
+                  **params):
+    """Loss and its gradient with respect to W and b, per instance.
+
+    Parameters
+    ----------
+    target : ndarray (n_items, n_sem)
+        Semantic patterns (0/1).
+    weights : ndarray (n_items,)
+        Per-item loss weights (frequency weighting); the loss is Σ_items w_i · CE_i.
+    sem_slice : slice
+        The semantic excitatory units.
+    mask : ndarray of bool (n, n)
+        Existing projections; the gradient is zero elsewhere.
+
+    Returns
+    -------
+    loss : ndarray (n_inst,)
+    dW : ndarray (n_inst, n, n);  db : ndarray (n_inst, n)
+    """
+    dt, hard_clamp, input_slice = params["dt"], params["hard_clamp"], params["input_slice"]
+    fw = forward(W, b, x, stim, reset, targets_at, **params)
+    n_ticks = len(stim)
+    n_inst, n = b.shape
+    w = weights[None, :, None]
+    loss = np.zeros(n_inst)
+    dW = np.zeros_like(W)
+    db = np.zeros_like(b)
+    g_next = np.zeros((n_inst, x.shape[0], n))
+    for t in range(n_ticks - 1, -1, -1):
+        s, y, capped = fw["s"][t], fw["y"][t + 1], fw["capped"][t]
+        chained = t + 1 < n_ticks and not reset[t + 1]
+        g_y = dt * np.matmul(g_next, W) if chained else np.zeros_like(s)
+        if stim[t] and hard_clamp:
+            g_y[..., input_slice] = 0.0
+        g = np.where(capped, 0.0, g_y * s * (1.0 - s))
+        if chained:
+            g += (1.0 - dt) * g_next
+        if targets_at[t]:
+            ys = np.clip(y[..., sem_slice], EPS, 1.0 - EPS)
+            ce = -(target * np.log(ys) + (1.0 - target) * np.log(1.0 - ys))
+            loss += (w * ce).sum(axis=(1, 2))
+            g[..., sem_slice] += np.where(capped[..., sem_slice], 0.0,
+                                          w * (s[..., sem_slice] - target))
+        dW += dt * np.matmul(np.swapaxes(g, 1, 2), fw["prev"][t])
+        db += dt * g.sum(axis=1)
+        g_next = g
+    dW[:, ~mask] = 0.0
+    return loss, dW, db

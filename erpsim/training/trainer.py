@@ -1,0 +1,263 @@
+"""Training the ERP model: pretraining, then full-batch BPTT with Adam (spec section 4)."""
+import io
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import engine
+from ..coding import get_coding
+from ..lexicon import Lexicon, random_semantics
+from ..network import Network, atomic_write_bytes, project_signs
+from .autoencoder import pretrain_autoencoder
+from .optim import Adam
+
+GRADIENTS = {"numpy": "erpsim.training.reference", "numba": "erpsim.training.cpu"}
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Learning settings (defaults documented in docs/model.md).
+
+    Parameters
+    ----------
+    max_epochs : int
+        Full-batch epochs of BPTT at most.
+    lr : float
+        Adam learning rate.
+    grad_clip : float or None
+        Rescale each instance's gradient to at most this global norm.
+    pretrain_epochs, pretrain_lr : int, float
+        Orthographic autoencoder pretraining (0 epochs skips it).
+    check_every : int
+        Epochs between accuracy checks (convergence, best-weights tracking, progress).
+    n_active : int
+        Active features per semantic pattern.
+    semantic_seed : int
+        Seed of the semantic patterns (shared by all instances).
+    with_envelope : bool
+        Train with the configuration's alpha envelope on.
+    backend : {"numba", "numpy"}
+        Gradient implementation.
+    """
+
+    max_epochs: int = 3000
+    lr: float = 0.03
+    grad_clip: float | None = None
+    pretrain_epochs: int = 300
+    pretrain_lr: float = 0.03
+    check_every: int = 20
+    n_active: int = 5
+    semantic_seed: int = 2012
+    with_envelope: bool = False
+    backend: str = "numba"
+
+    def __post_init__(self):
+        if self.backend not in GRADIENTS:
+            raise ValueError(f"unknown training backend {self.backend!r}; choose from {tuple(GRADIENTS)}")
+        for name in ("max_epochs", "check_every", "n_active"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+        if not isinstance(self.pretrain_epochs, int) or self.pretrain_epochs < 0:
+            raise ValueError(f"pretrain_epochs must be an integer >= 0, got {self.pretrain_epochs!r}")
+        if not (self.lr > 0 and self.pretrain_lr > 0):
+            raise ValueError("learning rates must be positive")
+        if self.grad_clip is not None and not self.grad_clip > 0:
+            raise ValueError(f"grad_clip must be positive or None, got {self.grad_clip!r}")
+
+
+def item_weights(lexicon):
+    """Loss weight per trained item: compressed (log) frequency, the Zipf value floored at 1,
+    normalised to sum to 1."""
+    w = np.maximum(np.asarray(lexicon.zipf, dtype=float), 1.0)
+    return w / w.sum()
+
+
+def target_ticks(schedule, n_targets):
+    """Boolean (n_ticks,) marking the last ``n_targets`` stimulus ticks of every presentation."""
+    at = np.zeros(schedule.n_ticks, dtype=bool)
+    stim = schedule.stim
+    ends = [t for t in range(len(stim)) if stim[t] and (t + 1 == len(stim) or not stim[t + 1])]
+    for end in ends:
+        at[end - n_targets + 1:end + 1] = True
+    return at
+
+
+def semantic_accuracy(network, x, patterns, envelope=None, backend="numba"):
+    """Fraction of items whose every semantic unit is on the right side of 0.5 at the last tick.
+
+    Returns
+    -------
+    ndarray (n_instances,)
+    """
+    schedule = engine.make_schedule(network.config, 1)
+    _, units = engine.run(network, x, schedule, envelope=envelope, backend=backend,
+                          record_units=True)
+    sem = units[:, :, -1, network.arch.semantic_slice]
+    correct = np.all((sem > 0.5) == (patterns[None] > 0.5), axis=2)
+    return correct.mean(axis=1)
+
+
+def _grad_params(network, envelope, schedule):
+    arch, config = network.arch, network.config
+    return dict(dt=config.dt, gain=config.gain, init_net=config.init_net,
+                hard_clamp=config.clamp == "hard", input_slice=arch.input_slice,
+                env_mask=arch.envelope_mask(envelope),
+                env_table=envelope.table(schedule.n_ticks + 2) if envelope else np.zeros(1),
+                theta=envelope.theta if envelope else 0.0,
+                clock_start=envelope.clock_start if envelope else 0,
+                recovery=(envelope.recovery or 0) if envelope else 0)
+
+
+def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
+    """Train every instance of ``network`` on the trained items of ``lexicon``.
+
+    Parameters
+    ----------
+    network : Network
+        Initialised instances (:meth:`Network.initialize`); trained in place and returned.
+    lexicon : Lexicon
+        Its words and acronyms are the trained items.
+    settings : TrainingSettings or None
+    checkpoint : path or None
+        Saved every ``check_every`` epochs (atomically); if it exists, training resumes
+        from it.
+    progress : bool
+        Show a tqdm progress bar with the loss and accuracy.
+
+    Returns
+    -------
+    network : Network
+        Each instance holds its best weights (highest accuracy, then lowest loss, over
+        the checks); ``meta`` records the semantics, settings and history.
+    history : pandas.DataFrame
+        One row per instance and check: epoch, loss, accuracy.
+    """
+    import importlib
+
+    from tqdm.auto import tqdm
+
+    settings = settings or TrainingSettings()
+    if not isinstance(lexicon, Lexicon):
+        raise TypeError(f"lexicon must be a Lexicon, got {type(lexicon).__name__}")
+    trained = lexicon.trained
+    if len(trained) == 0:
+        raise ValueError("the lexicon has no trained items (words or acronyms)")
+    config, arch = network.config, network.arch
+    coding = get_coding(config.coding, n_slots=config.n_slots)
+    x = coding.encode(list(trained.items))
+    patterns = random_semantics(len(trained), config.n_sem, settings.n_active,
+                                rng=settings.semantic_seed)
+    weights = item_weights(trained)
+    envelope = config.envelope if settings.with_envelope else None
+    schedule = engine.make_schedule(config, 1)
+    targets_at = target_ticks(schedule, config.n_targets)
+    params = _grad_params(network, envelope, schedule)
+    grads = importlib.import_module(GRADIENTS[settings.backend])
+    extra = {"blocks": arch.blocks} if settings.backend == "numba" else {}
+
+    n_inst = network.n_instances
+    W, b = network.W, network.b
+    opt = Adam([W, b], lr=settings.lr)
+    active = np.ones(n_inst, dtype=bool)
+    best = {"acc": np.full(n_inst, -1.0), "loss": np.full(n_inst, np.inf),
+            "W": W.copy(), "b": b.copy()}
+    history, start, resumed = [], 0, False
+    if checkpoint is not None and Path(checkpoint).exists():
+        # a checkpoint holds the state before the update of its epoch, checked already
+        start, history = _load_checkpoint(checkpoint, network, opt, active, best)
+        resumed = True
+    elif settings.pretrain_epochs:
+        pretrain_autoencoder(network, x, epochs=settings.pretrain_epochs, lr=settings.pretrain_lr)
+
+    bar = tqdm(range(start, settings.max_epochs), disable=not progress, desc="training",
+               initial=start, total=settings.max_epochs)
+    for epoch in bar:
+        due = epoch % settings.check_every == 0 or epoch == settings.max_epochs - 1
+        if due and not (resumed and epoch == start):
+            acc = semantic_accuracy(network, x, patterns, envelope)
+            loss, _, _ = grads.loss_and_grad(W, b, x, patterns, weights, schedule.stim,
+                                             schedule.reset, targets_at, arch.semantic_slice,
+                                             arch.mask, **params, **extra)
+            improved = (acc > best["acc"]) | ((acc == best["acc"]) & (loss < best["loss"]))
+            best["acc"][improved], best["loss"][improved] = acc[improved], loss[improved]
+            best["W"][improved], best["b"][improved] = W[improved], b[improved]
+            history += [{"instance": i, "epoch": epoch, "loss": float(loss[i]),
+                         "accuracy": float(acc[i])} for i in range(n_inst)]
+            active &= acc < 1.0
+            bar.set_postfix(loss=f"{loss.mean():.3f}", acc=f"{acc.mean():.3f}",
+                            done=f"{n_inst - active.sum()}/{n_inst}")
+            if checkpoint is not None:
+                _save_checkpoint(checkpoint, network, opt, active, best, epoch, history)
+        if not active.any():
+            break
+        loss, dW, db = grads.loss_and_grad(W, b, x, patterns, weights, schedule.stim,
+                                           schedule.reset, targets_at, arch.semantic_slice,
+                                           arch.mask, **params, **extra)
+        if settings.grad_clip is not None:
+            norm = np.sqrt((dW ** 2).sum(axis=(1, 2)) + (db ** 2).sum(axis=1))
+            scale = np.minimum(1.0, settings.grad_clip / np.maximum(norm, 1e-300))
+            dW *= scale[:, None, None]
+            db *= scale[:, None]
+        opt.step([dW, db], active)
+        project_signs(W, arch)
+    bar.close()
+    W[...] = best["W"]
+    b[...] = best["b"]
+    network.meta.update(
+        trained_items=[str(s) for s in trained.items],
+        semantics=[np.flatnonzero(p).tolist() for p in patterns],
+        training=asdict(settings), accuracy=best["acc"].tolist(), final_loss=best["loss"].tolist(),
+        epochs=int(max(h["epoch"] for h in history)) if history else 0)
+    network.validate()
+    return network, pd.DataFrame(history)
+
+
+def semantics_of(network):
+    """The trained items and their semantic patterns stored by :func:`train`.
+
+    Returns
+    -------
+    items : list of str;  patterns : ndarray (n_items, n_sem)
+    """
+    if "semantics" not in network.meta:
+        raise ValueError("this network carries no semantics (it was not trained with erpsim.train)")
+    items = network.meta["trained_items"]
+    patterns = np.zeros((len(items), network.config.n_sem))
+    for row, active in zip(patterns, network.meta["semantics"]):
+        row[active] = 1.0
+    return items, patterns
+
+
+def _save_checkpoint(path, network, opt, active, best, epoch, history):
+    state = opt.state()
+    arrays = dict(W=network.W, b=network.b, m_W=state["m"][0], m_b=state["m"][1],
+                  v_W=state["v"][0], v_b=state["v"][1], t=state["t"], active=active,
+                  best_acc=best["acc"], best_loss=best["loss"], best_W=best["W"],
+                  best_b=best["b"], epoch=np.array(epoch),
+                  history=np.frombuffer(json.dumps(history).encode(), dtype=np.uint8),
+                  config=np.frombuffer(network.config.to_json().encode(), dtype=np.uint8))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    atomic_write_bytes(Path(path), buffer.getvalue())
+
+
+def _load_checkpoint(path, network, opt, active, best):
+    with np.load(path, allow_pickle=False) as data:
+        if bytes(data["config"]).decode() != network.config.to_json():
+            raise ValueError(f"checkpoint {path} was written for another configuration")
+        if data["W"].shape != network.W.shape:
+            raise ValueError(f"checkpoint {path} holds {data['W'].shape[0]} instances, "
+                             f"the network {network.n_instances}")
+        network.W[...] = data["W"]
+        network.b[...] = data["b"]
+        opt.load_state({"m": [data["m_W"], data["m_b"]], "v": [data["v_W"], data["v_b"]],
+                        "t": data["t"]})
+        active[...] = data["active"]
+        best["acc"][...] = data["best_acc"]
+        best["loss"][...] = data["best_loss"]
+        best["W"][...] = data["best_W"]
+        best["b"][...] = data["best_b"]
+        return int(data["epoch"]), json.loads(bytes(data["history"]).decode())

@@ -1,0 +1,320 @@
+"""Model-vs-EEG comparison: resampling, affine fit, latencies, windows, errors, plot, CLI."""
+import importlib.util
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import mne  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import xarray as xr  # noqa: E402
+
+import erpsim  # noqa: E402
+from erpsim import mne_bridge as mb  # noqa: E402
+from erpsim.cli import main as cli_main  # noqa: E402
+from erpsim.compare import (COLUMNS, Comparison, affine_fit, compare,  # noqa: E402
+                            resample_model)
+
+ROOT = Path(__file__).resolve().parents[1]
+TICKS = np.arange(40)
+
+
+def bump(peak, width=2.0, base=0.05, height=0.2):
+    """A Gaussian sERP-like curve over ticks 0-39."""
+    return base + height * np.exp(-0.5 * ((TICKS - peak) / width) ** 2)
+
+
+def model_array(curves):
+    """DataArray (item_type, presentation, tick) from {(type, pres): curve}."""
+    types = list(dict.fromkeys(t for t, _ in curves))
+    data = np.stack([np.stack([curves[(t, p)] for p in (1, 2)]) for t in types])
+    return xr.DataArray(data, dims=("item_type", "presentation", "tick"),
+                        coords={"item_type": types, "presentation": [1, 2], "tick": TICKS})
+
+
+def eeg_from_model(curves, *, offset_uv, gain_uv, ms_per_tick, onset_tick, sfreq=1000.0,
+                   tmin=-0.1, tmax=0.9, ch="Pz", names=None):
+    """EEG evokeds: offset + gain * (-model), the model mapped with the given onset."""
+    times_ms = np.arange(round(tmin * sfreq), round(tmax * sfreq) + 1) / sfreq * 1000
+    model_ms = mb.tick_to_ms(TICKS, ms_per_tick, onset_tick)
+    info = mne.create_info([ch], sfreq, "eeg")
+    out = {}
+    for (t, p), c in curves.items():
+        y = offset_uv + gain_uv * -np.interp(times_ms, model_ms, c)
+        name = (names or {}).get((t, p), f"{t}/{p}")
+        out[name] = mne.EvokedArray(y[None, :] * 1e-6, info, tmin=tmin, comment=name,
+                                    verbose="error")
+    return out
+
+
+@pytest.fixture(scope="module")
+def result():
+    net = erpsim.Network.initialize(erpsim.ModelConfig(), n_instances=2, rng=0)
+    return erpsim.simulate(net, erpsim.load_lexicon().subset(3, rng=0), presentations=2)
+
+
+# --------------------------------------------------------------------------- pieces
+def test_resample_model_is_linear_interpolation():
+    ms = np.array([0.0, 50.0, 100.0])
+    v = np.array([1.0, 3.0, 2.0])
+    out = resample_model(ms, v, [-10, 0, 25, 50, 75, 100, 110])
+    np.testing.assert_allclose(out[1:6], [1.0, 2.0, 3.0, 2.5, 2.0])
+    assert np.isnan(out[0]) and np.isnan(out[-1])
+    with pytest.raises(ValueError, match="increasing"):
+        resample_model([0, 0, 1], v, [0.5])
+
+
+def test_affine_fit_known_answer():
+    x = np.linspace(0, 1, 20)
+    f = affine_fit(x, 3 - 2 * x)
+    assert f["gain"] == pytest.approx(-2) and f["offset"] == pytest.approx(3)
+    assert f["r"] == pytest.approx(-1) and f["rmse"] == pytest.approx(0, abs=1e-12)
+    noise = np.where(np.arange(20) % 2, 0.1, -0.1)
+    g = affine_fit(x, 1 + 4 * x + noise)
+    assert g["rmse"] == pytest.approx(
+        np.sqrt(np.mean((1 + 4 * x + noise - g["offset"] - g["gain"] * x) ** 2)))
+    assert 0.9 < g["r"] < 1
+    h = affine_fit(np.ones(5), np.arange(5.0))
+    assert h["gain"] == 0 and np.isnan(h["r"]) and h["offset"] == pytest.approx(2)
+    with pytest.raises(ValueError, match="at least 3"):
+        affine_fit([1, 2], [1, 2])
+
+
+# --------------------------------------------------------------------------- known answers
+def test_scaled_shifted_copy_gives_r_1_and_recovers_the_fit():
+    curves = {("word", 1): bump(28), ("word", 2): bump(27, height=0.15)}
+    eeg = eeg_from_model(curves, offset_uv=4.0, gain_uv=25.0, ms_per_tick=48.5,
+                         onset_tick=20, sfreq=250.0)
+    cmp = compare(eeg, model_array(curves), channel="Pz")
+    assert isinstance(cmp, Comparison)
+    t = cmp.table.set_index("condition")
+    assert list(cmp.table.columns) == list(COLUMNS)
+    assert list(t.index) == ["word/1", "word/2"]
+    np.testing.assert_allclose(t["r"], 1.0, atol=1e-9)
+    np.testing.assert_allclose(t["gain_uV_per_activation"], 25.0, rtol=1e-6)
+    np.testing.assert_allclose(t["offset_uV"], 4.0, atol=1e-6)
+    np.testing.assert_allclose(t["rmse_uV"], 0.0, atol=1e-6)
+    np.testing.assert_allclose(t["peak_diff_ms"], 0.0)
+    assert t.loc["word/1", "peak_model_ms"] == 388       # tick 28 at 48.5 ms/tick
+    assert t.loc["word/2", "peak_model_ms"] == 340       # tick 27 -> 339.5, nearest sample
+    np.testing.assert_allclose(t["fwhm_eeg_start_ms"], t["fwhm_model_start_ms"])
+    np.testing.assert_allclose(t["fwhm_eeg_end_ms"], t["fwhm_model_end_ms"])
+    assert t.loc["word/1", "window_start_ms"] == 252 and t.loc["word/1", "window_end_ms"] == 448
+    # repetition: the model's smaller second peak is a positive effect in both
+    assert t.loc["word/1", "rep_model"] > 0 and t.loc["word/1", "rep_eeg_uV"] > 0
+    assert t.loc["word/1", "rep_model_scaled_uV"] == pytest.approx(
+        t.loc["word/1", "rep_eeg_uV"], rel=1e-6)
+    np.testing.assert_allclose(t["spectral_r"], 1.0, atol=1e-9)
+    np.testing.assert_allclose(cmp.curves["model_scaled"].values[:, cmp.curves["in_window"]],
+                               cmp.curves["eeg"].values[:, cmp.curves["in_window"]],
+                               atol=1e-6)
+    assert cmp.curves["eeg"].attrs["units"] == "uV"
+
+
+def test_latency_shift_is_reported():
+    curves = {("word", 1): bump(28), ("word", 2): bump(28, height=0.1)}
+    # the EEG is the model one tick (50 ms) later: it was mapped with onset tick 19
+    eeg = eeg_from_model(curves, offset_uv=-1.0, gain_uv=10.0, ms_per_tick=50,
+                         onset_tick=19)
+    model = model_array(curves)
+    cmp = compare(eeg, model, channel="Pz", ms_per_tick=50, onset_tick=20,
+                  window=(200, 600))
+    t = cmp.table.set_index("condition")
+    assert t.loc["word/1", "peak_model_ms"] == 400
+    assert t.loc["word/1", "peak_eeg_ms"] == 450
+    np.testing.assert_allclose(t["peak_diff_ms"], -50.0)
+    assert (t["r"] < 0.999).all()
+    # with the matching onset the copy is exact again
+    same = compare(eeg, model, channel="Pz", ms_per_tick=50, onset_tick=19,
+                   window=(200, 600)).table
+    np.testing.assert_allclose(same["r"], 1.0, atol=1e-9)
+    np.testing.assert_allclose(same["peak_diff_ms"], 0.0)
+
+
+def test_sign_convention_and_shared_fit():
+    curves = {("word", 1): bump(28), ("word", 2): bump(28, height=0.1),
+              ("illegal", 1): bump(28, height=0.18), ("illegal", 2): bump(28, height=0.17)}
+    eeg = eeg_from_model(curves, offset_uv=2.0, gain_uv=30.0, ms_per_tick=48.5,
+                         onset_tick=20, sfreq=250.0)
+    model = model_array(curves)
+    neg = compare(eeg, model, channel="Pz").table
+    assert (neg["r"] > 0.999).all() and (neg["gain_uV_per_activation"] > 0).all()
+    pos = compare(eeg, model, channel="Pz", sign=+1).table
+    np.testing.assert_allclose(pos["r"], -neg["r"])
+    np.testing.assert_allclose(pos["gain_uV_per_activation"], -neg["gain_uV_per_activation"])
+    shared = compare(eeg, model, channel="Pz", fit="shared").table
+    np.testing.assert_allclose(shared["gain_uV_per_activation"], 30.0, rtol=1e-6)
+    np.testing.assert_allclose(shared["offset_uV"], 2.0, atol=1e-6)
+    np.testing.assert_allclose(shared["rmse_uV"], 0.0, atol=1e-6)
+    t = neg.set_index("condition")
+    assert t.loc["word/1", "rep_eeg_uV"] > t.loc["illegal/1", "rep_eeg_uV"] > 0
+    assert t.loc["word/1", "rep_model"] > t.loc["illegal/1", "rep_model"] > 0
+
+
+def test_whole_epoch_window_and_condition_mapping():
+    curves = {("acronym", 1): bump(28), ("acronym", 2): bump(29)}
+    names = {("acronym", 1): "A-first", ("acronym", 2): "A-second"}
+    eeg = eeg_from_model(curves, offset_uv=0.0, gain_uv=10.0, ms_per_tick=48.5,
+                         onset_tick=20, sfreq=250.0, names=names)
+    cmp = compare(eeg, model_array(curves), channel="Pz", window="epoch",
+                  conditions={"acronym/1": "A-first", "acronym/2": "A-second"})
+    t = cmp.table
+    assert t["window_start_ms"].iloc[0] == -100 and t["window_end_ms"].iloc[0] == 900
+    assert t["n_samples"].iloc[0] == 251
+    assert t["eeg_condition"].tolist() == ["A-first", "A-second"]
+    np.testing.assert_allclose(t["r"], 1.0, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- file paths
+def test_human_repetition_positive_through_fif_and_compare(result, tmp_path):
+    path = mb.save_evokeds(tmp_path / "human-ave.fif", mb.human_evokeds())
+    cmp = compare(path, result, channel="MiPa")          # default: the 8 shared names
+    t = cmp.table.set_index("condition")
+    assert len(t) == 8
+    assert (t["rep_eeg_uV"] > 0).all()
+    assert t.loc["word/1", "rep_eeg_uV"] > t.loc["illegal/1", "rep_eeg_uV"]
+    assert t.loc["word/1", "peak_eeg_ms"] == 376
+    assert cmp.windows["eeg"].start == 304 and cmp.windows["eeg"].end == 448
+
+
+def test_epochs_and_raw_inputs_match_evokeds(tmp_path):
+    sfreq, tmin = 250.0, -0.1
+    curves = {("word", 1): bump(28), ("word", 2): bump(28, height=0.12)}
+    evs = eeg_from_model(curves, offset_uv=0.0, gain_uv=20.0, ms_per_tick=48.5,
+                         onset_tick=20, sfreq=sfreq)
+    model = model_array(curves)
+    ref = compare(evs, model, channel="Pz").table
+    n = evs["word/1"].data.shape[1]
+    # epochs: three identical trials per condition, saved and read back
+    data = np.concatenate([np.repeat(evs[c].data[None], 3, axis=0) for c in ("word/1", "word/2")])
+    events = np.column_stack([np.arange(6) * n, np.zeros(6, int), [1, 1, 1, 2, 2, 2]])
+    ep = mne.EpochsArray(data, evs["word/1"].info, events=events, tmin=tmin,
+                         event_id={"W/1": 1, "W/2": 2}, baseline=None, verbose="error")
+    epo = tmp_path / "sub-epo.fif"
+    ep.save(epo, verbose="error")
+    got = compare(epo, model, channel="Pz", conditions={"word/1": "W/1", "word/2": "W/2"})
+    np.testing.assert_allclose(got.table["r"], ref["r"], atol=1e-6)
+    np.testing.assert_allclose(got.table["rep_eeg_uV"], ref["rep_eeg_uV"], rtol=1e-5)
+    # raw: the trials laid end to end with annotations, saved as raw FIF
+    cont = np.concatenate([np.concatenate([np.zeros((1, n)), d], axis=1) for d in data], axis=1)
+    raw = mne.io.RawArray(cont, evs["word/1"].info, verbose="error")
+    onsets = [(2 * k + 1) * n / sfreq - tmin for k in range(6)]
+    raw.set_annotations(mne.Annotations(onsets, 0, ["W1"] * 3 + ["W2"] * 3))
+    rawf = tmp_path / "sub_raw.fif"
+    raw.save(rawf, verbose="error")
+    got = compare(rawf, model, channel="Pz", conditions={"word/1": "W1", "word/2": "W2"},
+                  baseline=None)
+    np.testing.assert_allclose(got.table["r"], ref["r"], atol=1e-6)
+    np.testing.assert_allclose(got.table["rmse_uV"], ref["rmse_uV"], atol=1e-6)
+
+
+def test_model_evokeds_as_model_input(result):
+    human = mb.human_evokeds()
+    a = compare(human, result, channel="MiPa").table
+    b = compare(human, mb.model_to_evokeds(result, scale=-1e-5), channel="MiPa").table
+    np.testing.assert_allclose(a["r"], b["r"], atol=1e-9)
+    np.testing.assert_allclose(a["rmse_uV"], b["rmse_uV"], atol=1e-9)
+
+
+# --------------------------------------------------------------------------- bad input
+def test_bad_inputs_raise_clear_errors(result, tmp_path):
+    human = mb.human_evokeds()
+    with pytest.raises(ValueError, match="channel 'Oz' not found"):
+        compare(human, result, channel="Oz")
+    with pytest.raises(ValueError, match=r"unknown model condition\(s\) \['word/3'\]"):
+        compare(human, result, channel="MiPa", conditions={"word/3": "word/1"})
+    with pytest.raises(ValueError, match="unknown model condition 'noun/1'"):
+        compare(human, result, channel="MiPa", conditions={"noun/1": "word/1"})
+    with pytest.raises(ValueError, match=r"unknown EEG condition\(s\) \['WORD'\]"):
+        compare(human, result, channel="MiPa", conditions={"word/1": "WORD"})
+    short = {k: v.copy().crop(-0.1, 0.3) for k, v in human.items()}
+    with pytest.raises(ValueError, match="does not cover the comparison window 250-450"):
+        compare(short, result, channel="MiPa")
+    with pytest.raises(ValueError, match="model .* does not cover"):
+        compare(human, result, channel="MiPa", ms_per_tick=10)  # model ends at 190 ms
+    with pytest.raises(FileNotFoundError, match="not found"):
+        compare(tmp_path / "nope-ave.fif", result, channel="MiPa")
+    bad = tmp_path / "broken.vhdr"
+    bad.write_text("garbage")
+    with pytest.raises(ValueError, match="could not read .*broken.vhdr"):
+        compare(bad, result, channel="MiPa")
+    with pytest.raises(ValueError, match="sign"):
+        compare(human, result, channel="MiPa", sign=2)
+    with pytest.raises(ValueError, match="unknown fit"):
+        compare(human, result, channel="MiPa", fit="global")
+    with pytest.raises(ValueError, match="window"):
+        compare(human, result, channel="MiPa", window=(450, 250))
+    with pytest.raises(ValueError, match="no condition names shared"):
+        compare({"X": human["word/1"]}, result, channel="MiPa")
+
+
+# --------------------------------------------------------------------------- plot, CLI, script
+def test_plot_comparison(result):
+    from erpsim.plotting_mne import plot_comparison
+    cmp = compare(mb.human_evokeds(), result, channel="MiPa")
+    fig = plot_comparison(cmp, spectra=True)
+    try:
+        assert len(fig.axes) == 8
+        ax = fig.axes[0]
+        assert ax.get_title() == "word"
+        assert ax.yaxis_inverted()                     # negative up
+        labels = [h.get_label() for h in ax.get_legend().legend_handles]
+        assert labels == ["EEG 1", "EEG 2", "model 1", "model 2"]
+    finally:
+        plt.close(fig)
+    fig = plot_comparison(cmp, item_types=["illegal"])
+    try:
+        assert len(fig.axes) == 1 and fig.axes[0].get_title() == "illegal"
+    finally:
+        plt.close(fig)
+    with pytest.raises(ValueError, match="not in the comparison"):
+        plot_comparison(cmp, item_types=["verb"])
+
+
+def test_cli_compare(tmp_path, capsys):
+    net = erpsim.Network.initialize(erpsim.ModelConfig(), n_instances=1, rng=3)
+    netf = tmp_path / "net.npz"
+    net.save(netf)
+    human = mb.save_evokeds(tmp_path / "human-ave.fif", mb.human_evokeds())
+    out = tmp_path / "out"
+    rc = cli_main(["compare", str(human), "--channel", "MiPa", "--conditions",
+                   "word/1=word/1", "word/2=word/2", "--model", str(netf), "--out", str(out)])
+    assert rc == 0
+    table = pd.read_csv(out / "comparison.csv")
+    assert table["condition"].tolist() == ["word/1", "word/2"]
+    assert (table["rep_eeg_uV"] > 0).all()
+    curves = pd.read_csv(out / "curves.csv")
+    assert len(curves) == 2 * 251 and "model_scaled_uV" in curves
+    assert (out / "comparison.png").stat().st_size > 1000
+    rc = cli_main(["compare", str(human), "--channel", "Cz", "--model", str(netf),
+                   "--out", str(out)])
+    assert rc == 1
+    assert "channel 'Cz' not found" in capsys.readouterr().err
+    rc = cli_main(["compare", str(human), "--channel", "MiPa", "--conditions", "word/1",
+                   "--model", str(netf), "--out", str(out)])
+    assert rc == 1
+    assert "MODEL=EEG" in capsys.readouterr().err
+    rc = cli_main(["compare", str(tmp_path / "none.edf"), "--channel", "MiPa",
+                   "--model", str(netf), "--out", str(out)])
+    assert rc == 1
+    assert "not found" in capsys.readouterr().err
+
+
+def test_analysis_script_runs(tmp_path):
+    net = erpsim.Network.initialize(erpsim.ModelConfig(), n_instances=1, rng=4)
+    netf = tmp_path / "net.npz"
+    net.save(netf)
+    spec = importlib.util.spec_from_file_location("compare_eeg",
+                                                  ROOT / "analyses" / "compare_eeg.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "ana"
+    assert mod.main(["--model", str(netf), "--out", str(out)]) == 0
+    for name in ("compare_eeg.csv", "compare_eeg.png", "curves.csv", "human-ave.fif",
+                 "model-ave.fif"):
+        assert (out / name).exists(), name
+    assert len(pd.read_csv(out / "compare_eeg.csv")) == 8

@@ -1,0 +1,165 @@
+"""Training: gradients (finite differences, numba vs NumPy), convergence, signs, resume."""
+import numpy as np
+import pytest
+
+import erpsim
+from erpsim.engine import make_schedule
+from erpsim.training import TrainingSettings, lexical_decision, semantic_stress, train
+from erpsim.training import cpu as grad_cpu
+from erpsim.training import reference as grad_ref
+from erpsim.training.trainer import _grad_params, target_ticks
+
+SMALL = dict(n_auto=5, n_hidden=6, n_sem=7, n_blank=3, n_stim=6, n_targets=3)
+
+
+def busy_network(config, rng=1):
+    """A small network whose units move through their whole range (so clocks start)."""
+    net = erpsim.Network.initialize(config, 2, rng=0)
+    gen = np.random.default_rng(rng)
+    net.W += gen.uniform(0, 0.8, net.W.shape) * net.arch.mask
+    net.project_signs()
+    net.b += gen.normal(0, 2.0, net.b.shape)
+    return net
+
+
+def problem(config, envelope=None, presentations=2, n_items=9, seed=2):
+    net = busy_network(config)
+    gen = np.random.default_rng(seed)
+    x = (gen.random((n_items, config.n_input)) < 0.5).astype(float)
+    target = (gen.random((n_items, config.n_sem)) < 0.3).astype(float)
+    weights = gen.random(n_items)
+    schedule = make_schedule(config, presentations)
+    params = _grad_params(net, envelope, schedule)
+    args = (x, target, weights, schedule.stim, schedule.reset,
+            target_ticks(schedule, config.n_targets), net.arch.semantic_slice, net.arch.mask)
+    return net, args, params
+
+
+CASES = [
+    ("plain", {}, None),
+    ("hard clamp", {"clamp": "hard"}, None),
+    ("pdp ablation", {"separate_inhibition": False}, None),
+    # starting below θ (init_net -3: outputs 0.05) makes the clocks start on the way up
+    ("alpha envelope", {"init_net": -3.0}, erpsim.Envelope(theta=0.3, peak=3.0, recovery=2)),
+    ("biexp envelope on S", {"init_net": -3.0},
+     erpsim.Envelope(family="biexp", theta=0.2, tau_rise=1.0, tau_decay=3.0, layers=("S",))),
+]
+
+
+@pytest.mark.parametrize("name,changes,envelope", CASES, ids=[c[0] for c in CASES])
+def test_gradient_matches_finite_differences(name, changes, envelope):
+    config = erpsim.ModelConfig(**SMALL, **changes)
+    net, args, params = problem(config, envelope)
+    loss, dW, db = grad_ref.loss_and_grad(net.W, net.b, *args, **params)
+    if envelope is not None:
+        fw = grad_ref.forward(net.W, net.b, args[0], args[3], args[4], args[5], **params)
+        assert fw["capped"].any(), "the envelope must cap some units for this test to mean anything"
+    h = 1e-4   # central differences: truncation O(h^2); smaller h is dominated by round-off
+    gen = np.random.default_rng(0)
+    where = np.argwhere(net.arch.mask)
+    errors = []
+    for d, s in where[gen.choice(len(where), 25, replace=False)]:
+        Wp, Wm = net.W.copy(), net.W.copy()
+        Wp[:, d, s] += h
+        Wm[:, d, s] -= h
+        numeric = (grad_ref.loss_and_grad(Wp, net.b, *args, **params)[0]
+                   - grad_ref.loss_and_grad(Wm, net.b, *args, **params)[0]) / (2 * h)
+        errors.append(np.abs(numeric - dW[:, d, s]).max() / max(np.abs(numeric).max(), 1e-3))
+    for u in range(0, net.n_units, 3):
+        bp, bm = net.b.copy(), net.b.copy()
+        bp[:, u] += h
+        bm[:, u] -= h
+        numeric = (grad_ref.loss_and_grad(net.W, bp, *args, **params)[0]
+                   - grad_ref.loss_and_grad(net.W, bm, *args, **params)[0]) / (2 * h)
+        errors.append(np.abs(numeric - db[:, u]).max() / max(np.abs(numeric).max(), 1e-3))
+    assert max(errors) < 1e-5
+
+
+@pytest.mark.parametrize("name,changes,envelope", CASES, ids=[c[0] for c in CASES])
+def test_numba_gradient_equals_numpy(name, changes, envelope):
+    config = erpsim.ModelConfig(**SMALL, **changes)
+    net, args, params = problem(config, envelope, n_items=11)
+    expected = grad_ref.loss_and_grad(net.W, net.b, *args, **params)
+    got = grad_cpu.loss_and_grad(net.W, net.b, *args, blocks=net.arch.blocks, **params)
+    for e, g in zip(expected, got):
+        np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
+
+
+def test_inactive_instances_get_no_gradient():
+    config = erpsim.ModelConfig(**SMALL)
+    net, args, params = problem(config)
+    loss, dW, db = grad_cpu.loss_and_grad(net.W, net.b, *args, blocks=net.arch.blocks,
+                                          active=np.array([True, False]), **params)
+    assert np.abs(dW[0]).sum() > 0 and np.abs(dW[1]).sum() == 0 and loss[1] == 0
+
+
+def tiny_lexicon():
+    return erpsim.load_lexicon().subset(4, rng=3)
+
+
+def test_small_network_converges_and_keeps_signs():
+    config = erpsim.ModelConfig(n_auto=10, n_hidden=20, n_sem=20, n_blank=4, n_stim=10)
+    net = erpsim.Network.initialize(config, 2, rng=5)
+    net, history = train(net, tiny_lexicon(), TrainingSettings(max_epochs=1500, check_every=20,
+                                                                n_active=3, pretrain_epochs=100),
+                         progress=False)
+    assert list(net.meta["accuracy"]) == [1.0, 1.0]
+    assert history.groupby("instance")["loss"].apply(lambda l: l.iloc[-1] < l.iloc[0]).all()
+    net.validate()                      # signs and absent projections
+    assert (net.W[:, net.arch.sign > 0] >= 0).all() and (net.W[:, net.arch.sign < 0] <= 0).all()
+    items, patterns = erpsim.training.semantics_of(net)
+    acc = erpsim.training.semantic_accuracy(net, erpsim.coding.get_coding().encode(items), patterns)
+    assert (acc == 1.0).all()
+
+
+def test_pdp_ablation_trains_with_the_same_code():
+    config = erpsim.ModelConfig(n_auto=10, n_hidden=20, n_sem=20, n_blank=4, n_stim=10,
+                                separate_inhibition=False)
+    net = erpsim.Network.initialize(config, 1, rng=5)
+    net, history = train(net, tiny_lexicon(), TrainingSettings(max_epochs=300, check_every=20,
+                                                                n_active=3, pretrain_epochs=20),
+                         progress=False)
+    assert "SI" not in net.arch.groups
+    assert history["loss"].iloc[-1] < history["loss"].iloc[0]
+    assert (net.W < 0).any()            # free signs are used
+
+
+def test_training_is_deterministic_and_resumes(tmp_path):
+    config = erpsim.ModelConfig(n_auto=6, n_hidden=8, n_sem=8, n_blank=3, n_stim=6, n_targets=2)
+    settings = TrainingSettings(max_epochs=40, check_every=10, n_active=2, pretrain_epochs=5)
+    a, _ = train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(), settings, progress=False)
+    b, _ = train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(), settings, progress=False)
+    np.testing.assert_array_equal(a.W, b.W)
+    ckpt = tmp_path / "run.ckpt.npz"
+    short = TrainingSettings(max_epochs=20, check_every=10, n_active=2, pretrain_epochs=5)
+    train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(), short, checkpoint=ckpt,
+          progress=False)
+    assert ckpt.exists()
+    c, _ = train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(), settings,
+                 checkpoint=ckpt, progress=False)
+    np.testing.assert_allclose(c.W, a.W, rtol=1e-12, atol=1e-14)
+
+
+def test_checkpoint_for_another_configuration_is_refused(tmp_path):
+    config = erpsim.ModelConfig(n_auto=6, n_hidden=8, n_sem=8, n_blank=3, n_stim=6, n_targets=2)
+    settings = TrainingSettings(max_epochs=10, check_every=5, n_active=2, pretrain_epochs=0)
+    ckpt = tmp_path / "c.npz"
+    train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(), settings, checkpoint=ckpt,
+          progress=False)
+    other = config.replace(dt=0.4)
+    with pytest.raises(ValueError, match="another configuration"):
+        train(erpsim.Network.initialize(other, 1, rng=1), tiny_lexicon(), settings,
+              checkpoint=ckpt, progress=False)
+
+
+def test_bad_settings():
+    with pytest.raises(ValueError, match="backend"):
+        TrainingSettings(backend="torch")
+    with pytest.raises(ValueError, match="max_epochs"):
+        TrainingSettings(max_epochs=0)
+
+
+def test_semantic_stress():
+    assert semantic_stress(np.array([0.5, 0.5])) == pytest.approx(0.0)
+    assert semantic_stress(np.array([0.0, 1.0])) == pytest.approx(1.0, abs=1e-9)
+    assert semantic_stress(np.array([0.9])) > semantic_stress(np.array([0.7]))
