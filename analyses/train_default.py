@@ -27,11 +27,11 @@ def main(argv=None):
     net = erpsim.Network.initialize(config, args.instances, rng=args.seed)
     start = time.perf_counter()
     net, history = train(net, erpsim.load_lexicon(), TrainingSettings(max_epochs=args.max_epochs),
-                         checkpoint=out.with_suffix(".ckpt.npz"))
+                         checkpoint=out.with_name(out.stem + ".ckpt.npz"))
     net.meta["training_seconds"] = time.perf_counter() - start
     net.save(out)
     write_checksum(out)
-    history.to_csv(out.with_suffix(".history.csv"), index=False)
+    history.to_csv(out.with_name(out.stem + ".history.csv"), index=False)
     print(f"saved {out}: accuracy per instance {net.meta['accuracy']}, "
           f"{net.meta['training_seconds']:.0f} s")
 

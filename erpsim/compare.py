@@ -177,7 +177,7 @@ class Comparison:
 COLUMNS = ("condition", "eeg_condition", "item_type", "presentation", "window_start_ms",
            "window_end_ms", "n_samples", "r", "gain_uV_per_activation", "offset_uV",
            "rmse_uV", "eeg_mean_uV", "model_mean", "peak_eeg_ms", "peak_model_ms",
-           "peak_diff_ms", "fwhm_eeg_start_ms", "fwhm_eeg_end_ms", "fwhm_model_start_ms",
+           "peak_diff_ms", "peak_eeg_at_edge", "peak_model_at_edge", "fwhm_eeg_start_ms", "fwhm_eeg_end_ms", "fwhm_model_start_ms",
            "fwhm_model_end_ms", "rep_eeg_uV", "rep_model", "rep_model_scaled_uV",
            "spectral_r")
 
@@ -422,6 +422,9 @@ def compare(eeg, model, *, channel, conditions=None, window=N400_WINDOW,
             "rmse_uV": f["rmse"], "eeg_mean_uV": float(y[mask].mean()),
             "model_mean": float(m[mask].mean()), "peak_eeg_ms": pk_e,
             "peak_model_ms": pk_m, "peak_diff_ms": pk_m - pk_e,
+            # a peak on the window's first/last sample: the extremum may lie outside
+            "peak_eeg_at_edge": bool(pk_e in (tw[0], tw[-1])),
+            "peak_model_at_edge": bool(pk_m in (tw[0], tw[-1])),
             "fwhm_eeg_start_ms": w_e.start if w_e else np.nan,
             "fwhm_eeg_end_ms": w_e.end if w_e else np.nan,
             "fwhm_model_start_ms": w_m.start if w_m else np.nan,
@@ -519,9 +522,10 @@ def model_result(path=None, *, n_instances=4, rng=0, items=None):
     path : str or Path, optional
         A saved network (``.npz``, :meth:`erpsim.Network.load`; simulated here on
         ``items`` with two presentations) or a saved simulation result (``.nc``/``.h5``,
-        :func:`erpsim.load_result`). Default: ``erpsim.load_pretrained()`` if the
-        package provides it, else a freshly initialised (untrained) network with a loud
-        warning.
+        :func:`erpsim.load_result`). Default: ``erpsim.load_pretrained()``; if that
+        does not exist or finds no shipped model (``FileNotFoundError``), a freshly
+        initialised (untrained) network with a loud warning. Other errors (e.g. a
+        checksum mismatch) propagate.
     n_instances, rng
         Size and seed of the fallback network.
     items : Lexicon, optional
@@ -551,15 +555,20 @@ def model_result(path=None, *, n_instances=4, rng=0, items=None):
         net = erpsim.Network.load(path)
         return erpsim.simulate(net, items, presentations=2), f"network {path}"
     loader = getattr(erpsim, "load_pretrained", None)
+    reason = "erpsim.load_pretrained() does not exist"
     if loader is not None:
-        obj = loader()
-        if isinstance(obj, xr.Dataset):
-            return obj, "erpsim.load_pretrained() (result)"
-        return erpsim.simulate(obj, items, presentations=2), "erpsim.load_pretrained()"
-    msg = ("WARNING: no pretrained model available (erpsim.load_pretrained() does not "
-           "exist yet) and no --model given: comparing a FRESHLY INITIALISED, UNTRAINED "
-           f"network ({n_instances} instances, seed {rng}). Its sERP is not the model's "
-           "N400; the numbers are placeholders.")
+        try:
+            obj = loader()
+        except FileNotFoundError as err:   # the shipped model is not there (yet)
+            reason = f"erpsim.load_pretrained() failed: {err}"
+        else:
+            if isinstance(obj, xr.Dataset):
+                return obj, "erpsim.load_pretrained() (result)"
+            return (erpsim.simulate(obj, items, presentations=2),
+                    f"pretrained model ({obj.n_instances} instances)")
+    msg = (f"WARNING: no pretrained model available ({reason}) and no --model given: "
+           f"comparing a FRESHLY INITIALISED, UNTRAINED network ({n_instances} instances, "
+           f"seed {rng}). Its sERP is not the model's N400; the numbers are placeholders.")
     warnings.warn(msg, UserWarning, stacklevel=2)
     print(msg, file=sys.stderr)
     net = erpsim.Network.initialize(erpsim.ModelConfig(), n_instances=n_instances, rng=rng)

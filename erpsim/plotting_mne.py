@@ -1,7 +1,8 @@
 """Plot a model-vs-EEG :class:`erpsim.compare.Comparison` in the MNE style.
 
 Each item type gets one panel drawn by :func:`mne.viz.plot_compare_evokeds`: EEG in
-black, the affinely scaled model in red, first presentation thick and second thin (as
+black, the affinely scaled model in red (solid inside the comparison window, where it
+was fitted, faint outside), first presentation thick and second thin (as
 in Laszlo & Armstrong 2014, Fig. 2), negative up (the ERP convention), the comparison
 window shaded and the grand-average FWHM windows of EEG and model marked along the
 bottom. An optional second row shows the window spectra.
@@ -91,8 +92,12 @@ def plot_comparison(comparison, *, item_types=None, spectra=False, invert_y=True
             evokeds, picks=[channel], colors=colors, styles=styles, axes=ax,
             title=it, show=False, show_sensors=False, invert_y=invert_y, legend=False,
             truncate_xaxis=False, truncate_yaxis=False, ci=None)
+        inside = curves["in_window"].values
         for label, pres, values in model_lines:
-            ax.plot(times / 1000.0, values, color=_STYLE["model"],
+            # the fit holds in the comparison window; outside it the line is faint
+            ax.plot(times / 1000.0, values, color=_STYLE["model"], alpha=0.3,
+                    lw=_WIDTH.get(pres, 1.5), label=f"_{label} (outside window)", zorder=3)
+            ax.plot(times[inside] / 1000.0, values[inside], color=_STYLE["model"],
                     lw=_WIDTH.get(pres, 1.5), label=label, zorder=3)
         ax.relim()
         ax.autoscale_view(scalex=False)

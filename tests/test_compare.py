@@ -127,6 +127,12 @@ def test_latency_shift_is_reported():
     assert t.loc["word/1", "peak_model_ms"] == 400
     assert t.loc["word/1", "peak_eeg_ms"] == 450
     np.testing.assert_allclose(t["peak_diff_ms"], -50.0)
+    assert not t["peak_eeg_at_edge"].any() and not t["peak_model_at_edge"].any()
+    # a window that stops before the EEG peak flags the peak as lying at its edge
+    edge = compare(eeg, model, channel="Pz", ms_per_tick=50, onset_tick=20,
+                   window=(200, 420)).table
+    assert edge["peak_eeg_at_edge"].all() and not edge["peak_model_at_edge"].any()
+    assert (edge["peak_eeg_ms"] == 420).all()
     assert (t["r"] < 0.999).all()
     # with the matching onset the copy is exact again
     same = compare(eeg, model, channel="Pz", ms_per_tick=50, onset_tick=19,

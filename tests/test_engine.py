@@ -89,7 +89,8 @@ def naive_simulate(net, x, schedule, envelope):
     return out
 
 
-@pytest.mark.parametrize("envelope", [None, ALPHA, BIEXP.__class__(**{**BIEXP.__dict__, "recovery": 2})])
+@pytest.mark.parametrize("envelope", [
+    None, ALPHA, Envelope(family="biexp", theta=0.3, tau_rise=1.0, tau_decay=5.0, recovery=2)])
 @pytest.mark.parametrize("clamp,protocol", [("soft", "reset"), ("hard", "gap")])
 def test_reference_matches_scalar_implementation(envelope, clamp, protocol):
     config = CFG.replace(clamp=clamp, n_blank=3, n_stim=6)
@@ -165,7 +166,7 @@ def test_float32_agrees_with_float64(envelope, backend):
     """float32 vs the float64 reference within 1e-5.
 
     Outputs lie in [0, 1]; float32's unit roundoff is 6e-8, and each tick adds a few
-    roundings (a fan-in of at most 23 products, the leaky integration, the sigmoid). The
+    roundings (a fan-in of at most 24 products, the leaky integration, the sigmoid). The
     leak (1 - dt) and the sigmoid's slope (<= 1/4) damp propagated errors, so the error
     stays at a few ulps (measured: ~1.2e-7); 1e-5 leaves two orders of magnitude of room
     for error growth over the trial and is still far below every effect we test (> 1e-3).

@@ -72,14 +72,14 @@ class Plan:
     n_units : int
     size : int
         Length of one instance's packed weight vector (zero padding included).
-    srcs : ndarray of int32 (n_sources, 4)
+    srcs : ndarray of uint32 (n_sources, 4)
         Per (segment, source block): ``s0, s1, offset, padded width``; block ``p`` holds
         ``W[d, s]`` at ``offset + (s - s0) * width + (d - segment start)``.
     src_start : ndarray of int32 (n_segments + 1,)
         Sources of segment ``g`` are rows ``src_start[g]:src_start[g + 1]`` of ``srcs``.
     segments : ndarray of int64 (n_segments, 2)
         Destination unit ranges that share one list of sources.
-    chunks : ndarray of int32 (n_chunks, 4)
+    chunks : ndarray of uint32 (n_chunks, 4)
         ``first unit, units (<= CHUNK), column in the segment, segment``; sorted by warp.
     warp_start : ndarray of int32 (n_warps + 1,)
         Chunks of warp ``w`` are rows ``warp_start[w]:warp_start[w + 1]``.
@@ -148,13 +148,13 @@ def make_plan(blocks, n_units, max_warps=None):
         owner[c] = w
         load[w] += costs[c]
     order = sorted(range(len(chunk_rows)), key=lambda c: (owner[c], chunk_rows[c][0]))
-    chunks = np.array([chunk_rows[c] for c in order], dtype=np.int32).reshape(-1, 4)
+    chunks = np.array([chunk_rows[c] for c in order], dtype=np.uint32).reshape(-1, 4)
     warp_start = np.searchsorted(owner[order], np.arange(n_warps + 1)).astype(np.int32)
     units_per_warp = np.add.reduceat(chunks[:, 1], warp_start[:-1]) if len(chunks) else [0]
     max_units = -(-int(np.max(units_per_warp)) // 4) * 4  # rounded: fewer recompilations
     macs = int(sum((d1 - d0) * (s1 - s0) for d0, d1, s0, s1 in blocks))
     return Plan(n_units=n_units, size=max(offset, CHUNK),
-                srcs=np.array(srcs, dtype=np.int32).reshape(-1, 4),
+                srcs=np.array(srcs, dtype=np.uint32).reshape(-1, 4),
                 src_start=np.array(src_start, dtype=np.int32), segments=segments,
                 chunks=chunks, warp_start=warp_start, max_units=max(max_units, 4), macs=macs)
 
@@ -201,7 +201,7 @@ def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, in
     group_index = np.asarray(group_index)
     if group_index.shape != (n_units,) or not np.all(np.diff(group_index) >= 0):
         raise ValueError("the cuda backend needs the units of each group to be contiguous")
-    group_start = np.searchsorted(group_index, np.arange(n_groups + 1)).astype(np.int32)
+    group_start = np.searchsorted(group_index, np.arange(n_groups + 1)).astype(np.uint32)
     counts = np.diff(group_start)
     if np.any(counts == 0):
         raise ValueError("every unit group needs at least one unit")
@@ -222,8 +222,8 @@ def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, in
     args = (pack_weights(W, plan), np.ascontiguousarray(b, dtype=dtype), drive,
             np.ascontiguousarray(stim, dtype=np.bool_),
             np.ascontiguousarray(reset, dtype=np.bool_), real(dt), real(init_net),
-            real(y_init), np.bool_(y_init < theta_d), np.bool_(hard_clamp), np.int64(in0),
-            np.int64(in1), env_mask, np.ascontiguousarray(env_table, dtype=dtype), theta_d,
+            real(y_init), np.bool_(y_init < theta_d), np.bool_(hard_clamp), np.uint32(in0),
+            np.uint32(in1), env_mask, np.ascontiguousarray(env_table, dtype=dtype), theta_d,
             np.int64(clock_start), np.int64(recovery), np.bool_(env_mask.any()),
             plan.chunks, plan.warp_start, plan.srcs, plan.src_start, group_start,
             counts.astype(dtype), np.bool_(record_units), means, units)

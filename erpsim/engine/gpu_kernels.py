@@ -53,23 +53,31 @@ def build_kernel(dtype, n_units, tile, max_units):
     zero, one = real(0.0), real(1.0)
     int32 = numba.int32
     boolean = numba.boolean
+    u32 = numba.uint32
+    utile = np.uint32(tile)
+    n_shared = n_units * tile
+    one_u, two_u, three_u = np.uint32(1), np.uint32(2), np.uint32(3)
 
     def simulate_tiles(Wc, b, drive, stim, reset, dt, init_net, y_init, below_init,
                        hard_clamp, in0, in1, env_mask, env_table, theta, clock_start,
                        recovery, use_env, chunks, warp_start, srcs, src_start,
                        group_start, group_count, record_units, means, units):
-        lane = cuda.threadIdx.x
+        # Indices are unsigned 32-bit wherever they are computed per multiply-add:
+        # numba adds a negative-index wrap-around test to every signed index.
+        lane = u32(cuda.threadIdx.x)
         warp = cuda.threadIdx.y
         n_warps = cuda.blockDim.y
         i = cuda.blockIdx.y
-        k = cuda.blockIdx.x * tile + lane
+        k = u32(cuda.blockIdx.x) * utile + lane
         n_items = drive.shape[0]
         valid = k < n_items
         n_ticks = stim.shape[0]
         n_groups = group_start.shape[0] - 1
         last = env_table.shape[0] - 1
+        Wi = Wc[i]
+        bi = b[i]
 
-        ys = cuda.shared.array((n_units, tile), ftype)
+        ys = cuda.shared.array(n_shared, ftype)  # ys[u * tile + lane]: unit u, item lane
         net = cuda.local.array(max_units, ftype)
         inp = cuda.local.array(max_units, ftype)
         clock = cuda.local.array(max_units, int32)
@@ -90,11 +98,12 @@ def build_kernel(dtype, n_units, tile, max_units):
                 cuda.syncthreads()
                 j = 0
                 for c in range(c0, c1):
-                    d0 = chunks[c, 0]
+                    yb = chunks[c, 0] * utile + lane
                     for q in range(chunks[c, 1]):
-                        ys[d0 + q, lane] = y_init
+                        ys[yb] = y_init
                         net[j] = init_net
                         below[j] = below_init
+                        yb += utile
                         j += 1
                 cuda.syncthreads()
 
@@ -109,15 +118,18 @@ def build_kernel(dtype, n_units, tile, max_units):
                 a2 = zero
                 a3 = zero
                 for p in range(src_start[seg], src_start[seg + 1]):
+                    s0 = srcs[p, 0]
                     ndp = srcs[p, 3]
-                    base = srcs[p, 2] + col
-                    for s in range(srcs[p, 0], srcs[p, 1]):
-                        yv = ys[s, lane]
-                        a0 += Wc[i, base] * yv
-                        a1 += Wc[i, base + 1] * yv
-                        a2 += Wc[i, base + 2] * yv
-                        a3 += Wc[i, base + 3] * yv
-                        base += ndp
+                    wb = srcs[p, 2] + col
+                    yb = s0 * utile + lane
+                    for _ in range(srcs[p, 1] - s0):
+                        yv = ys[yb]
+                        a0 += Wi[wb] * yv
+                        a1 += Wi[wb + one_u] * yv
+                        a2 += Wi[wb + two_u] * yv
+                        a3 += Wi[wb + three_u] * yv
+                        wb += ndp
+                        yb += utile
                 inp[j] = a0
                 if nv > 1:
                     inp[j + 1] = a1
@@ -133,10 +145,9 @@ def build_kernel(dtype, n_units, tile, max_units):
             clamp = stim[t] and hard_clamp
             j = 0
             for c in range(c0, c1):
-                d0 = chunks[c, 0]
+                d = chunks[c, 0]
                 for q in range(chunks[c, 1]):
-                    d = d0 + q
-                    v = inp[j] + b[i, d]
+                    v = inp[j] + bi[d]
                     is_input = d >= in0 and d < in1
                     xv = zero
                     if is_input and valid:
@@ -170,9 +181,10 @@ def build_kernel(dtype, n_units, tile, max_units):
                                 y = cap
                     if clamp and is_input:
                         y = xv
-                    ys[d, lane] = y
+                    ys[d * utile + lane] = y
                     if record_units and valid:
                         units[i, k, t, d] = y
+                    d += one_u
                     j += 1
             cuda.syncthreads()
 
@@ -180,8 +192,10 @@ def build_kernel(dtype, n_units, tile, max_units):
             if valid:
                 for g in range(warp, n_groups, n_warps):
                     total = zero
-                    for u in range(group_start[g], group_start[g + 1]):
-                        total += ys[u, lane]
+                    yb = group_start[g] * utile + lane
+                    for _ in range(group_start[g + 1] - group_start[g]):
+                        total += ys[yb]
+                        yb += utile
                     means[i, k, t, g] = total / group_count[g]
 
     simulate_tiles.__name__ = f"simulate_tiles_{dtype.name}_{n_units}u_{tile}x{max_units}"

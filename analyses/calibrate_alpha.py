@@ -1,0 +1,130 @@
+"""Calibrate the alpha model against the published words curves (spec section 5).
+
+    python analyses/calibrate_alpha.py test  [--model PATH] [--out docs/calibration]
+    python analyses/calibrate_alpha.py train [--instances 3] [--epochs 1500] [--out ...]
+
+``test``: a grid over the choices that act at test time on trained weights — the
+pre-stimulus blank length and initial state (base dynamics of the first presentation)
+and the envelope (family, θ, time constants, layers, clock start) — scored on the
+shipped instances. Writes ``test_search.csv`` (every candidate, sorted) and
+``best_test.json``.
+
+``train``: screens the choices that need retraining — ``dt``, training with the
+envelope on or off, and the blank length during training — on a few instances with a
+capped number of epochs; each trained screen is then scored with a reduced test-time
+grid. Writes ``train_search.csv``.
+
+Both stages write ``calibration.png``: the published words curves and the best
+candidate's. The score is the mean over the two presentations of the RMSE between the
+model's and the published words curves at ticks 20-38 (correlations are reported too).
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import erpsim  # noqa: E402
+from erpsim.calibration import EnvelopeGrid, describe, score_words, search_test_time, words_curves  # noqa: E402
+from erpsim.training import TrainingSettings, train  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+BLANKS = (1, 2, 3, 4, 5, 6, 8, 10, 20)
+INIT_NETS = (-2.0, 0.0, 2.0)
+
+
+def envelope_from_row(row):
+    if row["family"] == "none":
+        return None
+    layers = tuple(row["layers"])
+    if row["family"] == "alpha":
+        return erpsim.Envelope("alpha", float(row["theta"]), peak=float(row["peak"]),
+                               layers=layers, clock_start=int(row["clock_start"]))
+    return erpsim.Envelope("biexp", float(row["theta"]), tau_rise=float(row["tau_rise"]),
+                           tau_decay=float(row["tau_decay"]), layers=layers,
+                           clock_start=int(row["clock_start"]))
+
+
+def plot_best(network, lexicon, rows, out, title):
+    import matplotlib.pyplot as plt
+    published = erpsim.datasets.load_published_words()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    for ax, p in zip(axes, (1, 2)):
+        ax.plot(published["tick"], published.sel(presentation=p), "k-", lw=2.5, label="published")
+    for rank, (_, row) in enumerate(rows.head(3).iterrows()):
+        net = network.with_config(n_blank=int(row["n_blank"]), init_net=float(row["init_net"]))
+        curves = words_curves(net, lexicon, envelope_from_row(row)).sel(tick=slice(20, 38))
+        for ax, p in zip(axes, (1, 2)):
+            ax.plot(curves["tick"], curves.sel(presentation=p), lw=1.5 if rank == 0 else 0.8,
+                    label=f"#{rank + 1}: score {row['score']:.4f}")
+    for ax, p in zip(axes, (1, 2)):
+        ax.set_title(f"words, presentation {p}")
+        ax.set_xlabel("tick")
+    axes[0].set_ylabel("mean semantic activation")
+    axes[1].legend(fontsize=7)
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
+def stage_test(args):
+    network = erpsim.Network.load(args.model) if args.model else erpsim.load_pretrained()
+    lexicon = erpsim.load_lexicon()
+    table = search_test_time(network, lexicon, blanks=BLANKS, init_nets=INIT_NETS)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "test_search.csv", index=False)
+    best = table.iloc[0].to_dict()
+    (out / "best_test.json").write_text(json.dumps(best, indent=1, default=float) + "\n")
+    plot_best(network, lexicon, table, out / "calibration.png",
+              "test-time search on the shipped instances: best three candidates")
+    print(table.head(15).to_string())
+
+
+def stage_train(args):
+    lexicon = erpsim.load_lexicon()
+    small_grid = EnvelopeGrid(thetas=(0.05, 0.1), peaks=(4.0, 10.0), decays=(30.0,),
+                              rises=(1.0,), clock_starts=(0,))
+    rows = []
+    best_env = erpsim.Envelope("biexp", 0.1, tau_rise=1.0, tau_decay=30.0, layers=("S",))
+    for dt in args.dts:
+        for blank in args.train_blanks:
+            for with_env in (False, True):
+                config = erpsim.ModelConfig(dt=dt, n_blank=blank,
+                                            envelope=best_env if with_env else None)
+                net = erpsim.Network.initialize(config, args.instances, rng=100)
+                net, history = train(net, lexicon, TrainingSettings(
+                    max_epochs=args.epochs, with_envelope=with_env), progress=False)
+                table = search_test_time(net, lexicon, blanks=(2, 4, 6, blank),
+                                         init_nets=(0.0,), grid=small_grid, progress=False)
+                top = table.iloc[0].to_dict()
+                rows.append({"dt": dt, "train_blank": blank, "train_with_envelope": with_env,
+                             "accuracy": sum(net.meta["accuracy"]) / args.instances,
+                             "epochs": net.meta["epochs"], **top})
+                print(rows[-1], flush=True)
+    import pandas as pd
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).sort_values("score").to_csv(out / "train_search.csv", index=False)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stage", choices=["test", "train"])
+    parser.add_argument("--model", help="a saved network .npz (default: the shipped instances)")
+    parser.add_argument("--out", default=str(HERE.parent / "docs" / "calibration"))
+    parser.add_argument("--instances", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=1500)
+    parser.add_argument("--dts", type=float, nargs="+", default=[0.3, 0.5])
+    parser.add_argument("--train-blanks", type=int, nargs="+", default=[20, 4])
+    args = parser.parse_args(argv)
+    {"test": stage_test, "train": stage_train}[args.stage](args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

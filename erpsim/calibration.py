@@ -1,0 +1,132 @@
+"""Scoring model sERPs against the published words curves, and test-time candidate search.
+
+The calibration target is the published first/second-presentation sERP for words
+(``data/fig2_model_words.csv``, ticks 20-38). A candidate is scored per presentation by
+the Pearson correlation and the root-mean-square error (activation units) between the
+model's words curve (mean over items and instances) and the published one; the
+ranking score is the mean of the two RMSEs.
+"""
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .config import Envelope
+from .datasets import load_published_words
+from .simulate import serp_by_type, simulate_repetition
+
+SCORE_TICKS = (20, 38)
+
+
+def score_words(curves, published=None):
+    """Score words curves against the published ones.
+
+    Parameters
+    ----------
+    curves : xarray.DataArray, dims (presentation, tick)
+        Mean words sERP per presentation, covering ticks 20-38.
+    published : xarray.DataArray or None
+        Default :func:`erpsim.datasets.load_published_words`.
+
+    Returns
+    -------
+    dict
+        ``r1``, ``r2`` (correlations), ``rmse1``, ``rmse2`` and ``score`` (mean RMSE).
+    """
+    published = load_published_words() if published is None else published
+    ticks = np.arange(SCORE_TICKS[0], SCORE_TICKS[1] + 1)
+    missing = set(ticks) - set(np.asarray(curves["tick"].values))
+    if missing:
+        raise ValueError(f"curves lack ticks {sorted(missing)} of the scored window {SCORE_TICKS}")
+    out = {}
+    for p in (1, 2):
+        model = np.asarray(curves.sel(presentation=p, tick=ticks).values, dtype=float)
+        target = np.asarray(published.sel(presentation=p, tick=ticks).values, dtype=float)
+        if np.std(model) == 0:
+            out[f"r{p}"] = np.nan
+        else:
+            out[f"r{p}"] = float(np.corrcoef(model, target)[0, 1])
+        out[f"rmse{p}"] = float(np.sqrt(np.mean((model - target) ** 2)))
+    out["score"] = 0.5 * (out["rmse1"] + out["rmse2"])
+    return out
+
+
+def words_curves(network, lexicon, envelope, backend="numba"):
+    """Mean words sERP per presentation (dims presentation, tick) of a repetition run."""
+    words = lexicon.of_type("word")
+    ds = simulate_repetition(network, words, envelope=envelope if envelope is not None else False,
+                             backend=backend)
+    return serp_by_type(ds).sel(item_type="word").mean("instance")
+
+
+@dataclass(frozen=True)
+class EnvelopeGrid:
+    """The envelope choices searched at test time (every combination)."""
+
+    families: tuple = ("alpha", "biexp")
+    thetas: tuple = (0.05, 0.1, 0.2)
+    peaks: tuple = (2.0, 4.0, 6.0, 10.0, 20.0)              # alpha: T
+    rises: tuple = (1.0, 2.0)                                # biexp: tau_rise
+    decays: tuple = (10.0, 30.0, 100.0)                      # biexp: tau_decay
+    layers: tuple = (("S",), ("H", "S"), ("A", "H", "S"))
+    clock_starts: tuple = (0, 1)
+
+    def envelopes(self):
+        for family, theta, layers, start in itertools.product(
+                self.families, self.thetas, self.layers, self.clock_starts):
+            if family == "alpha":
+                for peak in self.peaks:
+                    yield Envelope("alpha", theta, peak=peak, layers=layers, clock_start=start)
+            else:
+                for rise, decay in itertools.product(self.rises, self.decays):
+                    if rise < decay:
+                        yield Envelope("biexp", theta, tau_rise=rise, tau_decay=decay,
+                                       layers=layers, clock_start=start)
+
+
+def describe(envelope):
+    """A flat dict of an envelope's parameters (None: no envelope)."""
+    if envelope is None:
+        return {"family": "none"}
+    d = {"family": envelope.family, "theta": envelope.theta, "layers": "".join(envelope.layers),
+         "clock_start": envelope.clock_start, "recovery": envelope.recovery}
+    if envelope.family == "alpha":
+        d["peak"] = envelope.peak
+    else:
+        d.update(tau_rise=envelope.tau_rise, tau_decay=envelope.tau_decay)
+    return d
+
+
+def search_test_time(network, lexicon, *, blanks=(20,), init_nets=(0.0,), grid=None,
+                     backend="numba", progress=True):
+    """Score every (blank length, initial state, envelope) combination at test time.
+
+    Parameters
+    ----------
+    network : Network
+        Trained instances (weights are not changed).
+    blanks : sequence of int
+        Blank ticks before onset at test time (tick labels keep onset = 20).
+    init_nets : sequence of float
+        Net input of every unit at the start of a trial.
+    grid : EnvelopeGrid or None
+
+    Returns
+    -------
+    pandas.DataFrame, one row per candidate, sorted by score.
+    """
+    from tqdm.auto import tqdm
+    grid = grid or EnvelopeGrid()
+    envelopes = list(grid.envelopes())
+    rows = []
+    combos = list(itertools.product(blanks, init_nets))
+    with tqdm(total=len(combos) * (len(envelopes) + 1), disable=not progress,
+              desc="test-time search") as bar:
+        for blank, init_net in combos:
+            net = network.with_config(n_blank=blank, init_net=init_net)
+            for env in [None] + envelopes:
+                scores = score_words(words_curves(net, lexicon, env, backend))
+                rows.append({"n_blank": blank, "init_net": init_net, **describe(env), **scores})
+                bar.update()
+    return pd.DataFrame(rows).sort_values("score", ignore_index=True)
