@@ -6,7 +6,10 @@ Defaults follow ``spec/erp-model.md``; values marked *calibrated* in
 import dataclasses
 import json
 import math
-from dataclasses import dataclass, field
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
 
 LAYERS = ("O", "A", "H", "S")
 ENVELOPE_FAMILIES = ("alpha", "biexp")
@@ -18,6 +21,13 @@ DTYPES = ("float64", "float32")
 def _check(condition, message):
     if not condition:
         raise ValueError(message)
+
+
+def _integer(name, value, low):
+    """Validate an integer field (Python or NumPy integer, not bool) and return it as int."""
+    _check(isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= low,
+           f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
 
 
 def _finite_number(name, value, low=-math.inf, high=math.inf, low_open=False):
@@ -74,14 +84,12 @@ class Envelope:
                    f"envelope needs tau_rise < tau_decay, got {self.tau_rise} >= {self.tau_decay}")
         _check(len(self.layers) > 0 and all(l in LAYERS[1:] for l in self.layers),
                f"envelope layers must be a non-empty subset of A, H, S, got {self.layers}")
-        _check(isinstance(self.clock_start, int) and self.clock_start >= 0,
-               f"envelope clock_start must be an integer >= 0, got {self.clock_start!r}")
-        _check(self.recovery is None or (isinstance(self.recovery, int) and self.recovery >= 1),
-               f"envelope recovery must be None or an integer >= 1, got {self.recovery!r}")
+        object.__setattr__(self, "clock_start", _integer("envelope clock_start", self.clock_start, 0))
+        if self.recovery is not None:
+            object.__setattr__(self, "recovery", _integer("envelope recovery", self.recovery, 1))
 
     def __call__(self, t):
         """Envelope value at clock time ``t`` (ticks, array-like >= 0)."""
-        import numpy as np
         t = np.asarray(t, dtype=float)
         if self.family == "alpha":
             shape = (t / self.peak) * np.exp(1.0 - t / self.peak)
@@ -95,7 +103,6 @@ class Envelope:
 
     def table(self, n):
         """E(0), ..., E(n-1) as a float64 array (the kernels index it by clock value)."""
-        import numpy as np
         return np.asarray(self(np.arange(n)), dtype=np.float64)
 
 
@@ -164,19 +171,19 @@ class ModelConfig:
     protocol: str = "reset"
     gap: int = 0
     dtype: str = "float64"
-    extra: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
         if isinstance(self.envelope, dict):
             object.__setattr__(self, "envelope", Envelope(**self.envelope))
-        for name in ("n_auto", "n_hidden", "n_sem", "n_slots", "n_stim"):
-            value = getattr(self, name)
-            _check(isinstance(value, int) and value >= 1, f"{name} must be an integer >= 1, got {value!r}")
-        for name in ("n_blank", "gap", "onset_tick"):
-            value = getattr(self, name)
-            _check(isinstance(value, int) and value >= 0, f"{name} must be an integer >= 0, got {value!r}")
-        _check(isinstance(self.n_targets, int) and 1 <= self.n_targets <= self.n_stim,
-               f"n_targets must be an integer in [1, n_stim={self.n_stim}], got {self.n_targets!r}")
+        for name, low in (("n_auto", 1), ("n_hidden", 1), ("n_sem", 1), ("n_slots", 1),
+                          ("n_stim", 1), ("n_blank", 0), ("gap", 0), ("onset_tick", 0)):
+            object.__setattr__(self, name, _integer(name, getattr(self, name), low))
+        object.__setattr__(self, "n_targets", _integer("n_targets", self.n_targets, 1))
+        _check(self.n_targets <= self.n_stim,
+               f"n_targets must be in [1, n_stim={self.n_stim}], got {self.n_targets!r}")
+        _check(isinstance(self.separate_inhibition, (bool, np.bool_)),
+               f"separate_inhibition must be True or False, got {self.separate_inhibition!r}")
+        object.__setattr__(self, "separate_inhibition", bool(self.separate_inhibition))
         _finite_number("inh_fraction", self.inh_fraction, 0.0, 1.0)
         _finite_number("dt", self.dt, 0.0, 1.0, low_open=True)
         _finite_number("gain", self.gain, 0.0)

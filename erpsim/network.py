@@ -153,7 +153,8 @@ class Network:
         """New instances with weights drawn from ``rng``.
 
         ``rng`` is an int seed, a sequence of one seed per instance, or a Generator.
-        With an int seed ``s`` instance ``k`` is drawn from ``default_rng([s, k])``.
+        With an int seed ``s`` instance ``k`` is drawn from ``default_rng(1000 * s + k)``
+        (so at most 1000 instances per int seed; pass a list of seeds for more).
         """
         config = config or ModelConfig()
         arch = Architecture(config)
@@ -169,6 +170,9 @@ class Network:
             gens = [rng] * n_instances
         else:
             base = 0 if rng is None else int(rng)
+            if n_instances > 1000:
+                raise ValueError("an int seed gives at most 1000 instances (instance k of seed s "
+                                 "uses seed 1000 s + k); pass one seed per instance instead")
             seeds = [base * 1000 + k for k in range(n_instances)]
             gens = [np.random.default_rng(s) for s in seeds]
         pairs = [arch.init_weights(g) for g in gens]
@@ -266,10 +270,15 @@ class Network:
         if not path.exists():
             raise FileNotFoundError(f"network file not found: {path}")
         try:
-            with np.load(path, allow_pickle=False) as data:
+            loaded = np.load(path, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):
+                raise ValueError("not an .npz archive")
+            with loaded as data:
                 header = json.loads(bytes(data["header"]).decode())
                 W, b = data["W"], data["b"]
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as err:
+            if not isinstance(header, dict) or "config" not in header:
+                raise ValueError("the header holds no configuration")
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError, UnicodeDecodeError) as err:
             raise ValueError(f"{path} is not an erpsim network file: {err}") from err
         if header.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"{path}: unsupported network format version "
@@ -287,6 +296,13 @@ def project_signs(W, arch):
     return W
 
 
+def set_default_permissions(path):
+    """Give a file made by ``mkstemp`` (mode 0600) the permissions of an ordinary new file."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 def atomic_write_bytes(path, data):
     """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
     path = Path(path)
@@ -297,6 +313,7 @@ def atomic_write_bytes(path, data):
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        set_default_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

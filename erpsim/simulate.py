@@ -137,12 +137,15 @@ def save_result(ds, path):
     import os
     import tempfile
     from pathlib import Path
+
+    from .network import set_default_permissions
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         ds.to_netcdf(tmp, engine="h5netcdf")
+        set_default_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

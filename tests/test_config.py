@@ -161,7 +161,7 @@ def test_replace_validates_again():
 @pytest.mark.parametrize("config", [
     ModelConfig(),
     ModelConfig(n_auto=6, n_hidden=8, n_sem=8, dt=0.3, clamp="hard", protocol="gap", gap=4,
-                dtype="float32", separate_inhibition=False, extra={"note": "x", "k": [1, 2]}),
+                dtype="float32", separate_inhibition=False),
     ModelConfig(envelope=Envelope(family="biexp", theta=0.07, tau_rise=1.5, tau_decay=25.0,
                                   layers=("S",), clock_start=1, recovery=5)),
     ModelConfig(envelope=Envelope(family="alpha", peak=7.0)),
@@ -171,7 +171,6 @@ def test_json_round_trip(config):
     assert isinstance(json.loads(text), dict)
     back = ModelConfig.from_json(text)
     assert back == config
-    assert back.extra == config.extra
     assert back.to_json() == text
     if config.envelope is not None:
         assert isinstance(back.envelope, Envelope) and back.envelope.layers == config.envelope.layers

@@ -12,11 +12,11 @@ def add_arguments(parser):
     parser.add_argument("--vectors", metavar="FILE", default=None,
                         help="GloVe/word2vec text file (default: GloVe 6B 50-d)")
     parser.add_argument("--noise", type=float, default=None,
-                        help="synthetic presentation noise (default 6.0)")
+                        help="synthetic presentation noise (default 7.0)")
     parser.add_argument("--n-voxels", type=int, default=None,
                         help="synthetic voxels (default 21764)")
     parser.add_argument("--n-informative", type=int, default=None,
-                        help="synthetic voxels carrying signal (default 2000)")
+                        help="synthetic voxels carrying signal (default: 2000 per 21764 voxels)")
     parser.add_argument("--n-select", type=int, default=500,
                         help="most stable voxels kept per fold (default 500)")
     parser.add_argument("--alpha", type=float, default=0.0,
@@ -44,7 +44,7 @@ def run(args):
         args.out, data_files=args.data, synthetic=not args.no_synthetic,
         feature_set=args.features, vectors=args.vectors,
         noise=pick(args.noise, "noise"), n_voxels=pick(args.n_voxels, "n_voxels"),
-        n_informative=pick(args.n_informative, "n_informative"), n_select=args.n_select,
+        n_informative=args.n_informative, n_select=args.n_select,
         alpha=args.alpha, n_permutations=args.permutations,
         drop_nonfinite=args.drop_nonfinite, rng=args.seed, progress=args.progress)
     for res in summary["datasets"]:

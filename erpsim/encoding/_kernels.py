@@ -99,13 +99,18 @@ def stability_block(XcT, S, Q, C, flat_p, flat_v, flat1, flat2, pair_p, pair_q, 
 
 
 @njit(parallel=True, cache=True)
-def select_top(stab, n_select, out):
-    """Per row, the ``n_select`` largest entries; ties broken by lower index.
+def select_top(stab, n_select, tol, out):
+    """Per row, the ``n_select`` largest entries, near-ties broken by lower index.
+
+    With ``t`` the ``n_select``-th largest value of a row, every entry above
+    ``t + tol`` is selected and the rest are filled, in increasing index order,
+    from the entries within ``tol`` of ``t``.
 
     Parameters
     ----------
     stab : ndarray, shape (n_folds, n_voxels)
     n_select : int
+    tol : float
     out : ndarray of int32, shape (n_folds, n_select)
         Receives the selected indices, in increasing order.
     """
@@ -114,21 +119,23 @@ def select_top(stab, n_select, out):
         row = stab[f]
         part = np.partition(row, n_vox - n_select)
         thresh = part[n_vox - n_select]
+        hi = thresh + tol
+        lo = thresh - tol
         n_above = 0
         for v in range(n_vox):
-            if row[v] > thresh:
+            if row[v] > hi:
                 n_above += 1
-        need_equal = n_select - n_above
+        need_tied = n_select - n_above
         k = 0
         for v in range(n_vox):
             x = row[v]
-            if x > thresh:
+            if x > hi:
                 out[f, k] = v
                 k += 1
-            elif x == thresh and need_equal > 0:
+            elif x >= lo and need_tied > 0:
                 out[f, k] = v
                 k += 1
-                need_equal -= 1
+                need_tied -= 1
 
 
 @njit(parallel=True, cache=True, error_model="numpy")

@@ -16,6 +16,10 @@ from pathlib import Path
 import numpy as np
 
 
+#: Spellings in the released files that differ from the nouns of the paper.
+WORD_ALIASES = {"refridgerator": "refrigerator"}
+
+
 def average_and_centre(presentations):
     """The preprocessed images: presentations averaged per noun, minus the mean image.
 
@@ -189,7 +193,14 @@ def _string(value):
     raise ValueError(f"expected a string, got {value!r}")
 
 
-def load_participant(path, drop_nonfinite=False):
+def _cond_number(rec):
+    try:
+        return int(_scalar(_field(rec, "cond_number")))
+    except (KeyError, ValueError):
+        return 0
+
+
+def load_participant(path, drop_nonfinite=False, canonical_words=True):
     """Load one released participant file (``data-science-P*.mat``).
 
     Parameters
@@ -197,11 +208,17 @@ def load_participant(path, drop_nonfinite=False):
     path : str or path-like
     drop_nonfinite : bool
         Drop voxels holding NaN or infinite values; otherwise such voxels raise.
+    canonical_words : bool
+        Replace known misspellings (:data:`WORD_ALIASES`, e.g. "refridgerator") by
+        the paper's spelling; the file's spellings are kept in
+        ``extra["file_words"]``.
 
     Returns
     -------
     ParticipantData
-        Nouns ordered by ``word_number``, presentations by ``epoch``.
+        Nouns ordered by ``word_number`` (by ``(cond_number, word_number)`` if the
+        word numbers repeat across categories, else by first appearance),
+        presentations by ``epoch``.
 
     Raises
     ------
@@ -261,39 +278,49 @@ def load_participant(path, drop_nonfinite=False):
     trials = []
     try:
         for rec in info:
-            trials.append((_string(_field(rec, "word")), int(_scalar(_field(rec, "word_number"))),
-                           _string(_field(rec, "cond")), int(_scalar(_field(rec, "epoch")))))
+            trials.append((_string(_field(rec, "word")).strip(),
+                           int(_scalar(_field(rec, "word_number"))),
+                           _string(_field(rec, "cond")).strip(),
+                           int(_scalar(_field(rec, "epoch"))),
+                           _cond_number(rec)))
     except KeyError as err:
         raise ValueError(f"{path.name}: info has no field {err.args[0]!r}") from None
 
     words = {}
-    for word, number, cond, epoch in trials:
-        entry = words.setdefault(word, {"number": number, "cond": cond, "epochs": {}})
+    for first, (word, number, cond, epoch, cond_number) in enumerate(trials):
+        entry = words.setdefault(word, {"number": number, "cond": cond, "epochs": {},
+                                        "cond_number": cond_number, "first": first})
         if entry["number"] != number or entry["cond"] != cond:
             raise ValueError(f"{path.name}: word {word!r} has inconsistent word_number or "
                              "cond across trials")
         if epoch in entry["epochs"]:
             raise ValueError(f"{path.name}: word {word!r} has epoch {epoch} twice")
         entry["epochs"][epoch] = len(entry["epochs"])
-    numbers = [e["number"] for e in words.values()]
-    if len(set(numbers)) != len(numbers):
-        raise ValueError(f"{path.name}: two words share a word_number")
     epoch_sets = {tuple(sorted(e["epochs"])) for e in words.values()}
     if len(epoch_sets) != 1:
         raise ValueError(f"{path.name}: words differ in their epochs: {sorted(epoch_sets)}")
     epochs = sorted(epoch_sets.pop())
-    order = sorted(words, key=lambda w: words[w]["number"])
+    keys = [lambda w: words[w]["number"],
+            lambda w: (words[w]["cond_number"], words[w]["number"]),
+            lambda w: words[w]["first"]]
+    for key in keys:
+        if len({key(w) for w in words}) == len(words):
+            order = sorted(words, key=key)
+            break
     noun_index = {w: k for k, w in enumerate(order)}
     epoch_index = {e: k for k, e in enumerate(epochs)}
     X = np.empty((len(epochs), len(order), n_vox))
-    for (word, _, _, epoch), row in zip(trials, rows):
+    for (word, _, _, epoch, _), row in zip(trials, rows):
         X[epoch_index[epoch], noun_index[word]] = row
+    names = [WORD_ALIASES.get(w, w) if canonical_words else w for w in order]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path.name}: words repeat after fixing their spelling")
 
     participant = ParticipantData(
-        presentations=X, words=tuple(order),
+        presentations=X, words=tuple(names),
         categories=tuple(words[w]["cond"] for w in order),
         coords=col_to_coord.astype(np.int64), grid_shape=grid, subject=subject,
-        source=str(path))
+        source=str(path), extra={"file_words": tuple(order)})
     bad = nonfinite_voxels(X)
     if bad.size:
         if not drop_nonfinite:

@@ -23,8 +23,11 @@ Definitions shared by both paths
 * **Stability** of a voxel: the mean, over the ``n_pres * (n_pres - 1) / 2`` pairs of
   presentations, of the Pearson correlation across the training nouns. A presentation
   whose training values are all equal has no correlation; its pairs count as 0.
-* **Selection**: the ``n_select`` voxels of highest stability; ties in stability are
-  broken in favour of the lower voxel index (a stable sort by ``(-stability, index)``).
+* **Selection**: the ``n_select`` voxels of highest stability; stabilities within
+  ``RANK_TOL = 1e-10`` of the ``n_select``-th largest are tied, and ties go to the
+  lower voxel index (for exact ties: a stable sort by ``(-stability, index)``). The
+  tolerance makes the choice immune to rounding when stabilities are mathematically
+  equal, as happens with discrete data.
 * **Cosine** of a zero vector with anything is 0.
 * **Ties**: a fold whose margin is ``<= tie_tol`` (default ``1e-12``, about a
   thousand times the rounding error of a sum of two cosines) counts as incorrect;
@@ -43,6 +46,8 @@ from .model import LinearEncoder
 N_SELECT = 500
 #: Default tie tolerance on the match margin.
 TIE_TOL = 1e-12
+#: Stabilities closer than this to the selection threshold count as tied.
+RANK_TOL = 1e-10
 METHODS = ("fast", "reference")
 
 
@@ -149,13 +154,20 @@ def voxel_stability(presentations, train=None):
     return total / n_pairs
 
 
-def select_voxels(stability, n_select):
-    """Indices of the ``n_select`` most stable voxels (ties: lower index first).
+def select_voxels(stability, n_select, tol=RANK_TOL):
+    """Indices of the ``n_select`` most stable voxels; near-ties go to the lower index.
+
+    With ``t`` the ``n_select``-th largest stability, the voxels above ``t + tol``
+    are kept, and the remaining places go to the voxels within ``tol`` of ``t`` in
+    increasing index order. For ``tol = 0`` this is a stable sort by
+    ``(-stability, index)``; the small default makes the choice immune to rounding
+    differences between mathematically equal stabilities.
 
     Parameters
     ----------
     stability : array_like, shape (n_voxels,)
     n_select : int
+    tol : float
 
     Returns
     -------
@@ -165,8 +177,12 @@ def select_voxels(stability, n_select):
     stability = np.asarray(stability, dtype=np.float64)
     if np.any(np.isnan(stability)):
         raise ValueError("stability has NaN values")
-    order = np.lexsort((np.arange(stability.size), -stability))
-    return np.sort(order[:n_select])
+    if not 1 <= n_select <= stability.size:
+        raise ValueError(f"n_select must be between 1 and {stability.size}, got {n_select}")
+    thresh = np.sort(stability)[::-1][n_select - 1]
+    above = np.nonzero(stability > thresh + tol)[0]
+    tied = np.nonzero((stability <= thresh + tol) & (stability >= thresh - tol))[0]
+    return np.sort(np.concatenate([above, tied[:n_select - above.size]]))
 
 
 def _constant_except(X):
@@ -198,7 +214,8 @@ def _constant_except(X):
             flat2.astype(np.int64))
 
 
-def fold_selection(presentations, pairs=None, n_select=N_SELECT, block=256, chunk=512):
+def fold_selection(presentations, pairs=None, n_select=N_SELECT, rank_tol=RANK_TOL,
+                   block=256, chunk=512):
     """The voxels selected in every fold, computed from training nouns only (fast).
 
     Parameters
@@ -207,6 +224,8 @@ def fold_selection(presentations, pairs=None, n_select=N_SELECT, block=256, chun
     pairs : array_like of int, shape (n_folds, 2), optional
         Held-out nouns of each fold (default all pairs).
     n_select : int
+    rank_tol : float
+        Tie tolerance of the selection (see :func:`select_voxels`).
     block : int
         Folds per block (bounds the memory to ``block * n_voxels`` floats).
     chunk : int
@@ -240,7 +259,7 @@ def fold_selection(presentations, pairs=None, n_select=N_SELECT, block=256, chun
         part = stab[:b1 - b0]
         stability_block(XcT, S, Q, C, flat_p, flat_v, flat1, flat2, pp.astype(np.int64),
                         qq.astype(np.int64), fi[b0:b1], fj[b0:b1], part, chunk)
-        select_top(part, n_select, out[b0:b1])
+        select_top(part, n_select, rank_tol, out[b0:b1])
     return out
 
 

@@ -12,7 +12,7 @@ import numpy as np
 #: Voxels per participant in the released data (about; participant 1 has 21,764).
 PARTICIPANT_VOXELS = 21764
 #: Default synthetic settings (``docs/encoding.md`` gives the accuracy they yield).
-SYNTHETIC_DEFAULTS = {"n_voxels": PARTICIPANT_VOXELS, "n_informative": 2000, "noise": 6.0}
+SYNTHETIC_DEFAULTS = {"n_voxels": PARTICIPANT_VOXELS, "n_informative": 2000, "noise": 7.0}
 
 
 def _atomic_write(path, write):
@@ -108,7 +108,7 @@ def analyse(participant, features, name, out_dir, *, n_select=500, alpha=0.0,
 def run_mitchell(out_dir, *, data_files=(), synthetic=True, feature_set="verbs",
                  vectors=None, noise=SYNTHETIC_DEFAULTS["noise"],
                  n_voxels=SYNTHETIC_DEFAULTS["n_voxels"],
-                 n_informative=SYNTHETIC_DEFAULTS["n_informative"], n_select=500,
+                 n_informative=None, n_select=500,
                  alpha=0.0, n_permutations=1000, drop_nonfinite=False, rng=0,
                  progress=False):
     """Run the analysis on synthetic data from the real features and on real files.
@@ -125,7 +125,8 @@ def run_mitchell(out_dir, *, data_files=(), synthetic=True, feature_set="verbs",
     vectors : path-like, optional
         A GloVe / word2vec text file to use instead of GloVe 6B 50-d.
     noise, n_voxels, n_informative
-        Synthetic-data settings (:func:`erpsim.encoding.make_synthetic`).
+        Synthetic-data settings (:func:`erpsim.encoding.make_synthetic`);
+        ``n_informative=None`` keeps the default fraction (2000 of 21,764 voxels).
     n_select, alpha, n_permutations
         Evaluation settings.
     drop_nonfinite : bool
@@ -145,6 +146,9 @@ def run_mitchell(out_dir, *, data_files=(), synthetic=True, feature_set="verbs",
 
     rng = np.random.default_rng(rng)
     out_dir = Path(out_dir)
+    if n_informative is None:
+        n_informative = int(round(n_voxels * SYNTHETIC_DEFAULTS["n_informative"]
+                                  / SYNTHETIC_DEFAULTS["n_voxels"]))
     if not synthetic and not data_files:
         raise ValueError("nothing to analyse: give data files or allow synthetic data")
     participants = []

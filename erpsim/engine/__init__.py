@@ -50,6 +50,7 @@ def run(network, x, schedule, *, envelope=None, backend="numba", record_units=Fa
     units : ndarray (n_instances, n_items, n_ticks, n_units) or None
     """
     module = get_backend(backend)
+    network.validate()
     config, arch = network.config, network.arch
     dtype = np.dtype(dtype or config.dtype)
     if dtype not in (np.float64, np.float32):
@@ -62,7 +63,8 @@ def run(network, x, schedule, *, envelope=None, backend="numba", record_units=Fa
     if not np.all(np.isfinite(x)):
         raise ValueError("letter patterns contain NaN or infinite values")
     env_mask = arch.envelope_mask(envelope)
-    n_table = schedule.n_ticks + 2
+    # the largest clock value a run can reach is n_ticks - 1 + clock_start
+    n_table = schedule.n_ticks + 1 + (envelope.clock_start if envelope is not None else 0)
     params = dict(
         dt=config.dt, gain=config.gain, init_net=config.init_net,
         hard_clamp=config.clamp == "hard", input_slice=arch.input_slice,

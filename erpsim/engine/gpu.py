@@ -15,6 +15,7 @@ block so that each warp has about the same number of multiply-adds; instances ar
 launched in batches that fit the device's free memory, and each batch's outputs are
 copied into the result arrays.
 """
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,10 @@ MAX_BATCH = None
 UPDATE_COST = 24
 
 _INSTALL_HINT = "install the GPU extra: pip install 'erpsim[gpu]'"
+
+#: Timing of the last :func:`simulate` call on this process (seconds; for benchmarks):
+#: ``to_device_s``, ``kernel_s``, ``to_host_s``, ``total_s``, ``launches``, ...
+last_run = {}
 
 
 def simulator_enabled():
@@ -261,7 +266,9 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
     """Same interface as :func:`erpsim.engine.cpu.simulate`, on a CUDA device.
 
     ``tile`` (items per thread block, default :data:`TILE`) and ``max_warps`` (default
-    :data:`MAX_WARPS`) tune the launch; results do not depend on them.
+    :data:`MAX_WARPS`) tune the launch; results do not depend on them. The kernel is
+    compiled on the first call for each dtype and network size (about 2 s). Timings of
+    the call are left in :data:`last_run`.
     """
     check_available()
     from numba import cuda
@@ -277,18 +284,35 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
     tile = key[2]
     n_inst, n_items = b.shape[0], x.shape[0]
     Wc, b_all, means, units = args[0], args[1], args[-2], args[-1]
+    clock = time.perf_counter
+    start = clock()
     shared = [cuda.to_device(a) if isinstance(a, np.ndarray) else a for a in args[2:-2]]
     batch = _batch_size(args, n_inst, tile)
     n_tiles = -(-n_items // tile)
+    timing = dict(to_device_s=0.0, kernel_s=0.0, to_host_s=0.0, launches=0, batch=batch,
+                  tile=tile, warps=plan.n_warps, blocks_per_launch=0, macs_per_item_tick=plan.macs)
     for i0 in range(0, n_inst, batch):
         i1 = min(i0 + batch, n_inst)
+        t0 = clock()
+        Wc_d, b_d = cuda.to_device(Wc[i0:i1]), cuda.to_device(b_all[i0:i1])
         means_d = cuda.device_array(means[i0:i1].shape, dtype=means.dtype)
         units_d = cuda.device_array(units[i0:i1].shape if record_units else (1, 1, 1, 1),
                                     dtype=units.dtype)
-        kernel[(n_tiles, i1 - i0), (tile, plan.n_warps)](
-            cuda.to_device(Wc[i0:i1]), cuda.to_device(b_all[i0:i1]), *shared,
-            means_d, units_d)
+        cuda.synchronize()
+        t1 = clock()
+        kernel[(n_tiles, i1 - i0), (tile, plan.n_warps)](Wc_d, b_d, *shared, means_d, units_d)
+        cuda.synchronize()
+        t2 = clock()
         means_d.copy_to_host(means[i0:i1])
         if record_units:
             units_d.copy_to_host(units[i0:i1])
+        t3 = clock()
+        timing["to_device_s"] += t1 - t0
+        timing["kernel_s"] += t2 - t1
+        timing["to_host_s"] += t3 - t2
+        timing["launches"] += 1
+        timing["blocks_per_launch"] = max(timing["blocks_per_launch"], n_tiles * (i1 - i0))
+    timing["total_s"] = clock() - start
+    last_run.clear()
+    last_run.update(timing)
     return means, (units if record_units else None)

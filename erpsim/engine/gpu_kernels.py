@@ -176,7 +176,7 @@ def build_kernel(dtype, n_units, tile, max_units):
                         below[j] = sv < theta
                         clock[j] = cl
                         if cl >= 0:
-                            cap = env_table[min(cl, last)]
+                            cap = env_table[cl if cl < last else last]
                             if cap < sv:
                                 y = cap
                     if clamp and is_input:

@@ -1,0 +1,108 @@
+"""One full-batch BPTT epoch: numba vs the NumPy reference vs the independent PyTorch peer.
+
+    python benchmarks/bench_training.py [--repeats 20] [--threads 2]
+
+An epoch is the forward pass over the whole trial, the backward pass, an Adam step and
+the sign projection, for one model instance on every trained item of the shipped
+lexicon (100 items, 40 ticks: 20 blank + 20 stimulus). The PyTorch peer
+(``../shared/peers/torch_erp_peer.py``, float64) is run on the same number of items and
+ticks in the same run when torch is installed (an optional benchmark dependency:
+``pip install torch``); otherwise its column is skipped. Ratios are of medians measured
+in this run.
+"""
+import argparse
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import erpsim
+from erpsim.engine import make_schedule
+from erpsim.lexicon import random_semantics
+from erpsim.network import project_signs
+from erpsim.training import cpu, reference
+from erpsim.training.optim import Adam
+from erpsim.training.trainer import _grad_params, item_weights, target_ticks
+
+PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "torch_erp_peer.py"
+
+
+def epoch_timer(module, net, x, patterns, weights, schedule, targets, extra):
+    params = _grad_params(net, None, schedule)
+    opt = Adam([net.W, net.b], lr=0.03)
+
+    def epoch():
+        loss, dW, db = module.loss_and_grad(net.W, net.b, x, patterns, weights, schedule.stim,
+                                            schedule.reset, targets, net.arch.semantic_slice,
+                                            net.arch.mask, **params, **extra)
+        opt.step([dW, db])
+        project_signs(net.W, net.arch)
+    return epoch
+
+
+def median_seconds(fn, repeats):
+    fn()                                       # warm-up (compilation)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def torch_seconds(items, ticks, epochs, threads):
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return None, "torch not installed"
+    if not PEER.exists():
+        return None, f"peer not found at {PEER}"
+    out = subprocess.run([sys.executable, str(PEER), "--items", str(items), "--ticks", str(ticks),
+                          "--epochs", str(epochs), "--threads", str(threads)],
+                         capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"median seconds per epoch ([0-9.]+)", out).group(1)), out.strip()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    import numba
+    numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
+    config = erpsim.default_config()
+    lexicon = erpsim.load_lexicon().trained
+    coding = erpsim.coding.get_coding(config.coding)
+    x = coding.encode(list(lexicon.items))
+    patterns = random_semantics(len(lexicon), config.n_sem, 5, rng=1)
+    weights = item_weights(lexicon)
+    schedule = make_schedule(config, 1)
+    targets = target_ticks(schedule, config.n_targets)
+    results = {}
+    for name, module, extra in (("numba", cpu, {"blocks": erpsim.Network.initialize(config).arch.blocks}),
+                                ("numpy", reference, {})):
+        net = erpsim.Network.initialize(config, 1, rng=0)
+        results[name] = median_seconds(epoch_timer(module, net, x, patterns, weights, schedule,
+                                                   targets, extra), args.repeats)
+    t_torch, torch_note = torch_seconds(len(lexicon), schedule.n_ticks, args.repeats, args.threads)
+    print(f"date {datetime.date.today()}  machine {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, numba threads {numba.get_num_threads()}")
+    print(f"command: python benchmarks/bench_training.py --repeats {args.repeats} --threads {args.threads}")
+    print(f"one epoch, {len(lexicon)} items x {schedule.n_ticks} ticks, float64:")
+    print(f"  numba  {results['numba'] * 1e3:8.2f} ms")
+    print(f"  numpy  {results['numpy'] * 1e3:8.2f} ms   numba speed-up {results['numpy'] / results['numba']:.1f}x")
+    if t_torch is None:
+        print(f"  torch  skipped ({torch_note})")
+    else:
+        print(f"  torch  {t_torch * 1e3:8.2f} ms   numba speed-up {t_torch / results['numba']:.1f}x  [{torch_note}]")
+
+
+if __name__ == "__main__":
+    main()

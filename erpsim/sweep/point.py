@@ -1,0 +1,164 @@
+"""What one sweep point computes: train (or reuse) a model, run the repetition protocol
+and the Fig. 2 analyses, and summarise them in a small labelled Dataset.
+
+These functions are pure (their result depends only on their arguments) so a point
+computed on a Dask worker equals the same point computed here, one by one.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xarray as xr
+
+from ..analysis import model_spectrum, model_window, window_mean
+from ..analysis.windows import MODEL_SEARCH
+from ..lexicon import ITEM_TYPES, TRAINED_TYPES
+from ..network import Network
+from ..simulate import serp_by_type, simulate_repetition
+
+#: Data variables of a point's result (see :func:`analyse_point`).
+VARIABLES = ("serp", "window_mean", "repetition_effect", "spectrum", "window_start",
+             "window_end", "ld_accuracy", "ld_d_prime", "train_accuracy", "train_loss",
+             "train_epochs")
+
+
+def train_point(point, lexicon):
+    """Initialise and train the point's model instance.
+
+    Parameters
+    ----------
+    point : erpsim.sweep.Point
+    lexicon : erpsim.Lexicon
+        Its words and acronyms are trained.
+
+    Returns
+    -------
+    Network
+        One instance (seed ``point.seed``), trained with ``point.training_settings()``.
+    """
+    from ..training import train
+    config = point.model_config()
+    network = Network.initialize(config, 1, rng=[point.seed])
+    network, _ = train(network, lexicon, point.training_settings(), progress=False)
+    network.meta["model_key"] = point.model_key
+    return network
+
+
+def search_window(config):
+    """The FWHM search window in ticks: :data:`MODEL_SEARCH` relative to onset, clipped
+    to the recorded ticks (ticks 20-38 for the default timing)."""
+    onset, last = config.onset_tick, config.onset_tick + config.n_stim - 1
+    lo = onset + (MODEL_SEARCH[0] - 20)
+    hi = min(onset + (MODEL_SEARCH[1] - 20), last)
+    return (lo, hi)
+
+
+def spectrum_samples(config):
+    """Samples and FFT length of the spectra: the stimulus ticks (20-39, n_fft 20 by default)."""
+    onset = config.onset_tick
+    return (onset, onset + config.n_stim - 1), config.n_stim
+
+
+def _lexical_decision(ds):
+    """(accuracy, d') of semantic-stress lexical decision, NaN without both item kinds."""
+    from ..training.lexical_decision import lexical_decision
+    trained = np.isin(ds["item_type"].values, TRAINED_TYPES)
+    if trained.sum() < 2 or (~trained).sum() < 2:
+        return np.nan, np.nan
+    table = lexical_decision(ds)
+    return float(table["accuracy"].iloc[0]), float(table["d_prime"].iloc[0])
+
+
+def analyse_point(point, lexicon, network, *, backend="numba"):
+    """Repetition protocol and Fig. 2 analyses of one trained instance.
+
+    As in :func:`erpsim.fig2.compute_fig2`: repetition pairs of every lexicon item with
+    the point's envelope (model ``"alpha"``) and without it (``"control"``, the same
+    weights); the sERP per item type; one FWHM window from the alpha model's grand
+    average (the control's when there is no envelope) applied to both models; window
+    means; spectra of the stimulus ticks. Lexical decision reads semantic stress at the
+    last tick of the first presentation.
+
+    Parameters
+    ----------
+    point : erpsim.sweep.Point
+    lexicon : erpsim.Lexicon
+    network : Network
+        The trained instance (:func:`train_point`); its configuration's timing and
+        envelope are replaced by the point's.
+    backend : str
+        Simulation backend.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``serp`` (model, item_type, presentation, tick); ``window_mean`` (model,
+        item_type, presentation); ``repetition_effect`` (model, item_type): first minus
+        second window mean (positive: reduced on repetition); ``spectrum`` (model,
+        item_type, presentation, freq) power, freq in Nyquist units; ``window_start``,
+        ``window_end`` (ticks); ``ld_accuracy``, ``ld_d_prime`` (model); the training's
+        ``train_accuracy``, ``train_loss``, ``train_epochs``. Attributes: the point's
+        key, model key and parameters (JSON).
+    """
+    if network.n_instances != 1:
+        raise ValueError(f"a sweep point analyses one instance, got {network.n_instances}")
+    config = point.model_config()
+    network = Network(config, network.W, network.b, network.seeds, network.meta)
+    envelope = config.envelope
+    runs = [("alpha", envelope), ("control", False)] if envelope is not None else [("control", False)]
+    serps, ld = {}, {}
+    for model, env in runs:
+        ds = simulate_repetition(network, lexicon, envelope=env, backend=backend,
+                                 record_units=True)
+        ld[model] = _lexical_decision(ds)
+        serps[model] = serp_by_type(ds).isel(instance=0, drop=True)
+    models = [m for m, _ in runs]
+    serp = xr.concat([serps[m] for m in models], dim=xr.DataArray(models, dims="model"))
+    present = [t for t in ITEM_TYPES if t in serp["item_type"].values]
+    serp = serp.reindex(item_type=present)
+    window = model_window(serp.sel(model=models[0]), search=search_window(config))
+    wm = window_mean(serp, window=window)
+    samples, n_fft = spectrum_samples(config)
+    spectrum = model_spectrum(serp, samples=samples, n_fft=n_fft)
+    meta = network.meta
+
+    def scalar(key):
+        value = meta.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        return np.nan if value is None else float(value)
+
+    out = xr.Dataset(
+        {"serp": serp,
+         "window_mean": wm,
+         "repetition_effect": wm.sel(presentation=1, drop=True) - wm.sel(presentation=2, drop=True),
+         "spectrum": spectrum,
+         "window_start": float(window.start), "window_end": float(window.end),
+         "ld_accuracy": ("model", [ld[m][0] for m in models]),
+         "ld_d_prime": ("model", [ld[m][1] for m in models]),
+         "train_accuracy": scalar("accuracy"), "train_loss": scalar("final_loss"),
+         "train_epochs": scalar("epochs")})
+    for name in out.data_vars:
+        out[name].attrs = {}
+    out["serp"].attrs.update(long_name="mean semantic activation (sERP)", units="activation")
+    out["window_mean"].attrs.update(long_name="sERP mean over the FWHM window", units="activation")
+    out["repetition_effect"].attrs.update(
+        long_name="first minus second presentation window mean", units="activation")
+    out["spectrum"].attrs.update(long_name="one-sided power of the stimulus ticks",
+                                 units="activation^2")
+    out["freq"].attrs.update(units="nyquist")
+    out["window_start"].attrs.update(units="tick")
+    out["window_end"].attrs.update(units="tick")
+    out.attrs.update(point_key=point.key, model_key=point.model_key,
+                     params=json.dumps(point.params, sort_keys=True),
+                     coords=json.dumps(point.coords))
+    return out
+
+
+def run_point(point, lexicon, network=None, *, backend="numba"):
+    """One point from scratch: :func:`train_point` (unless ``network`` is given), then
+    :func:`analyse_point`. The reference for what a sweep stores."""
+    if network is None:
+        network = train_point(point, lexicon)
+    return analyse_point(point, lexicon, network, backend=backend)

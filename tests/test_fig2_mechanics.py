@@ -1,0 +1,90 @@
+"""Fig. 2 computation, tables and calibration scoring on small networks (fast)."""
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+import erpsim
+from erpsim.calibration import EnvelopeGrid, score_words
+from erpsim.datasets import load_published_words
+from erpsim.fig2 import compute_fig2, serp_table, spectra_table, windows_table, write_tables
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def data():
+    config = erpsim.ModelConfig(n_auto=8, n_hidden=10, n_sem=10)
+    net = erpsim.Network.initialize(config, 3, rng=0)
+    net.b += np.random.default_rng(0).normal(0, 1.0, net.b.shape)
+    envelope = erpsim.Envelope(theta=0.2, peak=4.0, layers=("S",))
+    return compute_fig2(net, erpsim.load_lexicon().subset(3, rng=0), envelope=envelope)
+
+
+def test_serp_table_columns_and_bands(data):
+    table = serp_table(data)
+    assert list(table.columns) == ["model", "item_type", "presentation", "tick", "mean",
+                                   "ci_low", "ci_high"]
+    assert set(table["model"]) == {"alpha", "control"}
+    assert set(table["item_type"]) == {"word", "acronym", "pseudoword", "illegal"}
+    assert (table["ci_low"] <= table["mean"] + 1e-15).all()
+    assert (table["mean"] <= table["ci_high"] + 1e-15).all()
+
+
+def test_control_presentations_coincide_exactly(data):
+    control = data.serp["control"]
+    np.testing.assert_array_equal(control.sel(presentation=1), control.sel(presentation=2))
+    stats = data.stats.query("model == 'control' and measure == 'window_mean'")
+    assert (stats["mean_diff"] == 0).all()
+
+
+def test_windows_and_spectra_tables(data):
+    windows = windows_table(data)
+    assert list(windows.columns) == ["source", "model", "item_type", "start", "end", "unit"]
+    human = windows.query("source == 'human'")
+    assert (human["unit"] == "ms").all() and (human["start"] >= 250).all() and (human["end"] <= 450).all()
+    model = windows.query("source == 'model'")
+    assert (model["start"] >= 20).all() and (model["end"] <= 38).all()
+    spectra = spectra_table(data)
+    assert list(spectra.columns) == ["source", "model", "item_type", "presentation", "freq", "power"]
+    assert (spectra["power"] >= 0).all()
+    assert spectra.query("source == 'model'")["freq"].max() == pytest.approx(1.0)
+
+
+def test_write_tables_and_figures(data, tmp_path):
+    from erpsim.fig2_plot import save_figures
+    paths = write_tables(data, tmp_path)
+    for name in ("serp", "windows", "spectra", "stats"):
+        assert pd.read_csv(paths[name]).shape[0] > 0
+    figures = save_figures(data, tmp_path)
+    assert {p.name for p in figures} == {"fig2_alpha.png", "fig2_alpha.pdf",
+                                         "fig2_control.png", "fig2_control.pdf"}
+    assert all(p.stat().st_size > 1000 for p in figures)
+
+
+def test_compute_fig2_needs_an_envelope():
+    net = erpsim.Network.initialize(erpsim.ModelConfig(n_auto=4, n_hidden=4, n_sem=4), 2, rng=0)
+    with pytest.raises(ValueError, match="envelope"):
+        compute_fig2(net, erpsim.load_lexicon().subset(1, rng=0))
+
+
+def test_score_words_of_the_published_curves_is_perfect():
+    published = load_published_words()
+    scores = score_words(published, published)
+    assert scores["r1"] == pytest.approx(1.0) and scores["r2"] == pytest.approx(1.0)
+    assert scores["rmse1"] == 0 and scores["score"] == 0
+    shifted = published + 0.01
+    assert score_words(shifted, published)["rmse2"] == pytest.approx(0.01)
+
+
+def test_score_words_needs_the_scored_ticks():
+    published = load_published_words()
+    with pytest.raises(ValueError, match="lack ticks"):
+        score_words(published.sel(tick=slice(20, 30)), published)
+
+
+def test_envelope_grid_is_valid_and_complete():
+    envelopes = list(EnvelopeGrid().envelopes())
+    assert len(envelopes) == len({repr(e) for e in envelopes})
+    assert {e.family for e in envelopes} == {"alpha", "biexp"}
+    assert all(e.tau_rise < e.tau_decay for e in envelopes if e.family == "biexp")
