@@ -6,8 +6,9 @@ in float64 and float32. The CPU backend runs on the same machine on a slice of
 ``--cpu-instances`` instances and its time is scaled linearly to the full count (the
 work is independent per instance; the slice is large enough to fill every core).
 
-Printed per dtype: GPU end-to-end time (weights up, kernel, results back) and kernel
-time; the scaled CPU time and the ratios; the useful arithmetic rate (2 × the
+Printed per dtype: the GPU ``run()`` time (host-side checks, conversion and weight
+packing, weights up, kernel, results back) and its parts; the scaled CPU ``run()`` time
+(same host-side checks) and the ratios; the useful arithmetic rate (2 × the
 multiply-adds of the weights that exist, per item and tick) and its fraction of the
 device's peak (computed from the multiprocessor count, the clock and the FP32/FP64
 lanes per multiprocessor of the compute capability: stated, not measured); the
@@ -44,7 +45,8 @@ def parse_args(argv=None):
     p.add_argument("--dtypes", default="float64,float32")
     p.add_argument("--control", action="store_true", help="ERP model (no envelope)")
     p.add_argument("--budget", type=float, default=150.0,
-                   help="seconds for the GPU runs; fewer instances if a probe says it would not fit")
+                   help="seconds for the GPU run of each dtype; fewer instances if a probe "
+                        "says that it would not fit")
     p.add_argument("--json", default=None, help="also write the results to this file")
     return p.parse_args(argv)
 
@@ -157,8 +159,10 @@ def main(argv=None):
         diff = float(np.abs(means[:cpu_n] - cpu_means).max())
         flop = 2.0 * macs * n * n_items * n_ticks
         out_bytes = means.nbytes
-        row = dict(dtype=dtype, instances=n, gpu_end_to_end_s=gpu_s, gpu_kernel_s=timing["kernel_s"],
+        row = dict(dtype=dtype, instances=n, gpu_end_to_end_s=gpu_s,
+                   gpu_kernel_s=timing["kernel_s"],
                    gpu_to_device_s=timing["to_device_s"], gpu_to_host_s=timing["to_host_s"],
+                   gpu_host_prep_s=timing["host_prep_s"],
                    launches=timing["launches"], cpu_slice_s=cpu_slice_s, cpu_scaled_s=cpu_s,
                    ratio_end_to_end=cpu_s / gpu_s, ratio_kernel=cpu_s / timing["kernel_s"],
                    useful_gflops=flop / timing["kernel_s"] / 1e9,
@@ -170,13 +174,16 @@ def main(argv=None):
         row["fraction_of_peak_bandwidth"] = out_bytes / timing["kernel_s"] / bw if bw else None
         results.append(row)
         print(f"\n[{dtype}] {n} instances:")
-        print(f"  GPU end to end {gpu_s:8.3f} s  (to device {timing['to_device_s']:.3f}, kernel "
+        device_s = timing["to_device_s"] + timing["kernel_s"] + timing["to_host_s"]
+        print(f"  GPU run()      {gpu_s:8.3f} s  (host checks and packing "
+              f"{gpu_s - device_s:.3f}; to device {timing['to_device_s']:.3f}, kernel "
               f"{timing['kernel_s']:.3f}, to host {timing['to_host_s']:.3f}; "
-              f"{timing['launches']} launch(es))")
+              f"{timing['launches']} launch(es) of {timing['blocks_per_launch']} blocks)")
         print(f"  CPU numba      {cpu_s:8.3f} s  (measured {cpu_slice_s:.3f} s on {cpu_n} "
               f"instances, scaled x{n / cpu_n:.0f})")
-        print(f"  speed-up       {cpu_s / gpu_s:8.1f} x end to end, "
-              f"{cpu_s / timing['kernel_s']:.1f} x kernel only")
+        print(f"  speed-up       {cpu_s / gpu_s:8.1f} x run() to run(), "
+              f"{cpu_s / device_s:.1f} x against the device part, "
+              f"{cpu_s / timing['kernel_s']:.1f} x against the kernel")
         frac = f"{row['fraction_of_peak_flops']:.1%}" if peak else "n/a"
         print(f"  arithmetic     {row['useful_gflops']:8.1f} GFLOP/s useful "
               f"({frac} of the {dtype} peak); CPU {row['cpu_gflops']:.1f} GFLOP/s")

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from erpsim.encoding import (NOUN_CATEGORIES, NOUNS, LinearEncoder, all_pairs,
+                             evaluate_participants,
                              average_and_centre, fold_selection, hat_weights,
                              leave_two_out, make_synthetic, permutation_test,
                              select_voxels, verb_features, voxel_stability)
@@ -92,13 +93,19 @@ def test_hat_weights_match_refitting():
     F = rng.standard_normal((9, 3))
     Y = rng.standard_normal((9, 5))
     pairs = all_pairs(9)
-    for alpha in (0.0, 1.5):
-        W = hat_weights(F, pairs, alpha)
+    # the last feature set has a column that only nouns 0 and 1 use: without them the
+    # least-squares fold is singular and a tiny ridge is nearly so (direct refit)
+    lonely = np.column_stack([F, np.r_[1.0, 2.0, np.zeros(7)]])
+    for feats, alpha in [(F, 0.0), (F, 1.5), (rng.standard_normal((9, 8)), 0.0),
+                         (rng.standard_normal((9, 8)), 0.3), (lonely, 1e-9)]:
+        W = hat_weights(feats, pairs, alpha)
         for f, (i, j) in enumerate(pairs):
             train = [k for k in range(9) if k not in (i, j)]
-            pred = LinearEncoder(alpha).fit(F[train], Y[train]).predict(F[[i, j]])
-            np.testing.assert_allclose(W[f] @ Y, pred, atol=1e-12)
+            pred = LinearEncoder(alpha).fit(feats[train], Y[train]).predict(feats[[i, j]])
+            np.testing.assert_allclose(W[f] @ Y, pred, atol=1e-9)
             assert np.all(W[f][:, [i, j]] == 0)
+    with pytest.raises(ValueError, match="without nouns 0 and 1"):
+        hat_weights(lonely, pairs, 0.0)
 
 
 # --------------------------------------------------------------------------- pieces
@@ -231,3 +238,19 @@ def test_images_are_averaged_and_centred_once():
     shifted = leave_two_out(F, X + 5.0, n_select=4)
     plain = leave_two_out(F, X, n_select=4)
     np.testing.assert_array_equal(shifted.correct, plain.correct)
+
+
+def test_evaluate_participants():
+    rng = np.random.default_rng(18)
+    F = rng.standard_normal((8, 3))
+    parts = [make_synthetic(F, n_voxels=40, n_informative=k, noise=0.3, rng=k)
+             for k in (0, 20)]
+    for p, name in zip(parts, ("noise", "signal")):
+        p.subject = name
+    table, results = evaluate_participants(parts, lambda words: F, n_select=10)
+    assert list(table["subject"]) == ["noise", "signal"]
+    assert table["accuracy"].iloc[1] > 0.9 and table["n_folds"].iloc[0] == 28
+    assert results[1].accuracy == table["accuracy"].iloc[1]
+    table, results = evaluate_participants(parts, F, n_select=10, n_permutations=5, rng=1)
+    assert {"p_value", "null_mean", "null_sd"} <= set(table.columns)
+    assert table["p_value"].iloc[1] == pytest.approx(1 / 6)

@@ -2,6 +2,8 @@
 CUDA simulator (in a subprocess, see ``tests/gpu_sim_cases.py``) and compiled to PTX for
 real GPUs."""
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +54,23 @@ def test_plan_covers_every_unit_and_packs_weights(separate_inhibition):
     assert packed.shape == (3, plan.size) and plan.size < arch.n_units ** 2
     np.testing.assert_array_equal(gpu.unpack_weights(packed, plan), net.W)
     assert gpu.pack_weights(net.W.astype(np.float32), plan).dtype == np.float32
+
+
+def test_large_networks_get_narrower_tiles():
+    net = erpsim.Network.initialize(erpsim.ModelConfig(n_hidden=200), rng=0)
+    arch = net.arch
+    schedule = make_schedule(net.config, 1)
+    keys = {}
+    for dtype in ("float32", "float64"):
+        _, keys[dtype], _ = gpu.kernel_arguments(
+            net.W.astype(dtype), net.b.astype(dtype), np.zeros((2, 15)), schedule.stim,
+            schedule.reset, dt=0.5, gain=4.0, init_net=0.0, hard_clamp=False,
+            input_slice=arch.input_slice, env_mask=arch.envelope_mask(None),
+            env_table=np.zeros(1), theta=0.0, clock_start=0, recovery=0,
+            group_index=arch.group_index, n_groups=len(arch.groups), record_units=False,
+            blocks=arch.blocks)
+    assert keys["float32"][2] == gpu.TILE  # 342 units x 32 items x 4 bytes fit
+    assert keys["float64"][2] == gpu.SHARED_BYTES // (arch.n_units * 8) < gpu.TILE
 
 
 def test_plan_rejects_bad_blocks():
@@ -120,14 +139,47 @@ def _compile_ptx_or_skip():
     return cuda
 
 
+def _ptxas():
+    """The PTX assembler of the nvidia-cuda-nvcc wheel (or on PATH), or None."""
+    try:
+        import nvidia.cuda_nvcc
+        for folder in nvidia.cuda_nvcc.__path__:
+            path = Path(folder) / "bin" / "ptxas"
+            if path.exists():
+                return str(path)
+    except ImportError:
+        pass
+    return shutil.which("ptxas")
+
+
+def _assemble(ptx, cc, tmp_path):
+    """Assemble with ptxas when available: no register spills, shared memory <= 48 KB."""
+    ptxas = _ptxas()
+    if ptxas is None:
+        return None
+    src = tmp_path / f"kernel_sm{cc[0]}{cc[1]}.ptx"
+    src.write_text(ptx)
+    proc = subprocess.run([ptxas, f"-arch=sm_{cc[0]}{cc[1]}", "-v", "-o",
+                           str(src.with_suffix(".cubin")), str(src)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    info = proc.stderr
+    assert "0 bytes spill stores" in info, info[-2000:]
+    registers = int(re.search(r"Used (\d+) registers", info).group(1))
+    smem = int(re.search(r"(\d+) bytes smem", info).group(1))
+    assert registers <= 128 and smem <= gpu.SHARED_BYTES
+    return registers, smem
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_kernels_compile_to_ptx(dtype):
-    """The kernels compile for real GPUs (Ampere sm_80, Hopper sm_90) without a driver."""
+def test_kernels_compile_to_ptx(dtype, tmp_path):
+    """The kernels compile for real GPUs (Ampere sm_80, Hopper sm_90) without a driver,
+    and, where the wheel's ptxas is present, assemble without register spills."""
     cuda = _compile_ptx_or_skip()
     from erpsim.engine.gpu_kernels import build_kernel
-    cases = [(erpsim.ModelConfig(), erpsim.Envelope(), False),
-             (erpsim.ModelConfig(separate_inhibition=False), None, True)]
-    for config, envelope, record in cases:
+    cases = [(erpsim.ModelConfig(), erpsim.Envelope(), False, (9, 0)),
+             (erpsim.ModelConfig(separate_inhibition=False), None, True, (8, 0))]
+    for config, envelope, record, cc in cases:
         net = erpsim.Network.initialize(config, rng=0)
         arch = net.arch
         schedule = make_schedule(config, 2)
@@ -139,12 +191,12 @@ def test_kernels_compile_to_ptx(dtype):
             theta=0.1, clock_start=0, recovery=0, group_index=arch.group_index,
             n_groups=len(arch.groups), record_units=record, blocks=arch.blocks)
         kernel = build_kernel(*key)
-        for cc in [(8, 0), (9, 0)]:
-            ptx, _ = cuda.compile_ptx(kernel.py_func, gpu.argument_types(args), cc=cc)
-            assert f".target sm_{cc[0]}{cc[1]}" in ptx
-            assert ptx.count("bar.sync") >= 3  # the barriers between the phases
-            if dtype == "float32":  # no double-precision arithmetic crept in
-                assert "fma.rn.f64" not in ptx and "cvt.f64.f32" not in ptx
-                assert "fma.rn.f32" in ptx
-            else:
-                assert "fma.rn.f64" in ptx
+        ptx, _ = cuda.compile_ptx(kernel.py_func, gpu.argument_types(args), cc=cc)
+        assert f".target sm_{cc[0]}{cc[1]}" in ptx
+        assert ptx.count("bar.sync") >= 3  # the barriers between the phases
+        if dtype == "float32":  # no double-precision arithmetic crept in
+            assert "fma.rn.f64" not in ptx and "cvt.f64.f32" not in ptx
+            assert "fma.rn.f32" in ptx
+        else:
+            assert "fma.rn.f64" in ptx
+        _assemble(ptx, cc, tmp_path)

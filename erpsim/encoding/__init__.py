@@ -8,12 +8,14 @@ the model by leave-two-out matching with voxel selection inside every fold. See
 from .data import (ParticipantData, average_and_centre, load_participant,
                    nonfinite_voxels, save_participant)
 from .evaluation import (LeaveTwoOutResult, PermutationResult, all_pairs,
-                         evaluate_participants, fold_selection, hat_weights,
+                         evaluate_participants, fold_selection, hat_matrix,
+                         hat_weights,
                          leave_two_out, permutation_test, select_voxels,
                          voxel_stability)
 from .features import (CATEGORIES, CATEGORY_NOUNS, NOUN_CATEGORIES, NOUNS, VERBS,
                        make_features, vector_features, verb_features)
 from .model import LinearEncoder
+from .pipeline import run_mitchell
 from .synthetic import make_synthetic
 from .vectors import (OutOfVocabularyError, WordVectors, load_glove,
                       load_word_vectors)
@@ -22,8 +24,8 @@ __all__ = [
     "CATEGORIES", "CATEGORY_NOUNS", "LeaveTwoOutResult", "LinearEncoder", "NOUNS",
     "NOUN_CATEGORIES", "OutOfVocabularyError", "ParticipantData", "PermutationResult",
     "VERBS", "WordVectors", "all_pairs", "average_and_centre", "evaluate_participants",
-    "fold_selection", "hat_weights", "leave_two_out", "load_glove", "load_participant",
+    "fold_selection", "hat_matrix", "hat_weights", "leave_two_out", "load_glove", "load_participant",
     "load_word_vectors", "make_features", "make_synthetic", "nonfinite_voxels",
-    "permutation_test", "save_participant", "select_voxels", "vector_features",
+    "permutation_test", "run_mitchell", "save_participant", "select_voxels", "vector_features",
     "verb_features", "voxel_stability",
 ]

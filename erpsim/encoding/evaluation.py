@@ -14,9 +14,9 @@ images. Two implementations give the same decisions:
   :class:`~erpsim.encoding.LinearEncoder` on the training nouns, predict, compare.
 * ``method="fast"`` -- shares the work between folds: the stability of every voxel
   in every fold comes from all-noun sums minus the two held-out nouns (numba, blocked
-  over folds and voxels), the fit of every fold is a rank-2 downdate of the all-noun
-  normal equations (batched solves), and only the selected voxels are predicted.
-  See ``docs/encoding.md`` for why it is exact.
+  over folds and voxels); the fit of every fold is a rank-2 downdate of the all-noun
+  fit (Woodbury: a 2 x 2 solve per fold on the all-noun hat matrix); only the
+  selected voxels are predicted. See ``docs/encoding.md`` for why it is exact.
 
 Definitions shared by both paths
 --------------------------------
@@ -264,15 +264,51 @@ def fold_selection(presentations, pairs=None, n_select=N_SELECT, rank_tol=RANK_T
 
 
 # --------------------------------------------------------------------------- fits
-def hat_weights(features, pairs, alpha=0.0):
-    """Prediction weights of every fold: rank-2 downdates of one fit.
+def hat_matrix(features, alpha=0.0):
+    """The hat matrix of the fit on all nouns: ``H = F (F'F + alpha I)^+ F'``.
+
+    Computed from the SVD of ``F`` (``H = U diag(s^2 / (s^2 + alpha)) U'``), which
+    stays accurate when ``F'F`` is ill-conditioned.
+
+    Parameters
+    ----------
+    features : ndarray, shape (n_nouns, n_features)
+    alpha : float
+
+    Returns
+    -------
+    ndarray, shape (n_nouns, n_nouns)
+    """
+    F = np.asarray(features, dtype=np.float64)
+    U, s, _ = np.linalg.svd(F, full_matrices=False)
+    if alpha == 0:
+        shrink = (s > s.max(initial=0.0) * max(F.shape) * np.finfo(float).eps).astype(float)
+    else:
+        shrink = s ** 2 / (s ** 2 + alpha)
+    return (U * shrink) @ U.T
+
+
+#: Folds whose downdate is closer than this to singular are refitted directly.
+_DOWNDATE_TOL = 1e-6
+#: Least-squares folds closer than this to singular are an error.
+_SINGULAR_TOL = 1e-10
+
+
+def hat_weights(features, pairs, alpha=0.0, H=None):
+    """Prediction weights of every fold: rank-2 downdates of the all-noun fit.
 
     For fold ``(i, j)`` the predicted image of held-out noun ``a`` is
-    ``sum_k W[f, a, k] * y_k`` over the training nouns ``k`` (``W`` is zero at
-    ``i`` and ``j``). With ``G = F'F``, the training Gram matrix is
-    ``G - f_i f_i' - f_j f_j' + alpha I`` and ``W[f] = [f_i f_j]' G_f^{-1} F'``.
-    With at least as many features as training nouns the dual form is used:
-    ``W[f, :, train] = K[test, train] (K[train, train] + alpha I)^{-1}``, ``K = F F'``.
+    ``sum_k W[f, a, k] * y_k`` over the training nouns ``k`` (``W`` is zero at ``i``
+    and ``j``). The training normal matrix is ``G - f_i f_i' - f_j f_j'`` with
+    ``G = F'F + alpha I``; by the Woodbury identity the weights are
+
+        W[f] = (I_2 - H_UU)^{-1} H[[i, j], :],     H = F G^{-1} F',
+
+    where ``H_UU`` is the 2 x 2 block of ``H`` at ``(i, j)`` -- O(n_nouns) work per
+    fold once ``H`` is known. A fold whose ``I_2 - H_UU`` is nearly singular is
+    refitted directly. With at least as many features as training nouns the dual
+    form ``W[f, :, train] = K[test, train] (K[train, train] + alpha I)^{-1}``
+    (``K = F F'``) is used instead.
 
     Parameters
     ----------
@@ -280,6 +316,8 @@ def hat_weights(features, pairs, alpha=0.0):
     pairs : ndarray of int, shape (n_folds, 2)
     alpha : float
         Ridge penalty (0: least squares).
+    H : ndarray, shape (n_nouns, n_nouns), optional
+        :func:`hat_matrix` of ``features`` and ``alpha``, if already known.
 
     Returns
     -------
@@ -288,53 +326,95 @@ def hat_weights(features, pairs, alpha=0.0):
     Raises
     ------
     ValueError
-        If a fold's training problem is singular (use ``alpha > 0``).
+        If a least-squares fold is singular (features collinear on its training
+        nouns; use ``alpha > 0``).
     """
     F = np.asarray(features, dtype=np.float64)
+    pairs = np.asarray(pairs, dtype=np.int64)
     n_nouns, n_feat = F.shape
-    n_folds = pairs.shape[0]
-    fi, fj = pairs[:, 0], pairs[:, 1]
-    rows = np.arange(n_folds)
     n_train = n_nouns - 2
-    try:
-        if n_feat < n_train:
-            G = F.T @ F
-            Fi, Fj = F[fi], F[fj]
-            Gf = (G[None] - Fi[:, :, None] * Fi[:, None, :] - Fj[:, :, None] * Fj[:, None, :]
-                  + alpha * np.eye(n_feat)[None])
-            rhs = np.stack([Fi, Fj], axis=2)                      # (n_folds, p, 2)
-            if alpha == 0:
-                _check_conditioning(Gf)
-            Z = np.linalg.solve(Gf, rhs)
-            W = np.einsum("fpa,np->fan", Z, F)
-        else:
-            K = F @ F.T
-            mask = np.ones((n_folds, n_nouns), dtype=bool)
-            mask[rows, fi] = False
-            mask[rows, fj] = False
-            train = np.nonzero(mask)[1].reshape(n_folds, n_train)
-            Kf = K[train[:, :, None], train[:, None, :]] + alpha * np.eye(n_train)[None]
-            rhs = np.stack([K[train, fi[:, None]], K[train, fj[:, None]]], axis=2)
-            if alpha == 0:
-                _check_conditioning(Kf)
-            Z = np.linalg.solve(Kf, rhs)                          # (n_folds, n_train, 2)
-            W = np.zeros((n_folds, 2, n_nouns))
-            W[rows[:, None], 0, train] = Z[:, :, 0]
-            W[rows[:, None], 1, train] = Z[:, :, 1]
-    except np.linalg.LinAlgError as err:
-        raise ValueError("a fold's training problem is singular (features collinear on "
-                         "the training nouns); use a ridge penalty alpha > 0") from err
+    if n_feat >= n_train:
+        return _dual_weights(F, pairs, alpha)
+    if alpha == 0 and np.linalg.matrix_rank(F) < n_feat:
+        raise ValueError(f"the features are rank-deficient (rank "
+                         f"{np.linalg.matrix_rank(F)} < {n_feat}); least squares is "
+                         "singular, use a ridge penalty alpha > 0")
+    if H is None:
+        H = hat_matrix(F, alpha)
+    fi, fj = pairs[:, 0], pairs[:, 1]
+    rows = np.arange(pairs.shape[0])
+    a = 1.0 - H[fi, fi]
+    d = 1.0 - H[fj, fj]
+    b = -H[fi, fj]
+    c = -H[fj, fi]
+    # smallest eigenvalue of the symmetric 2 x 2 matrix [[a, b], [c, d]]
+    lam = 0.5 * (a + d) - np.sqrt(0.25 * (a - d) ** 2 + 0.25 * (b + c) ** 2)
+    if alpha == 0 and np.any(lam < _SINGULAR_TOL):
+        f = int(np.argmin(lam))
+        raise ValueError(f"the least-squares fit without nouns {fi[f]} and {fj[f]} is "
+                         "singular (features collinear on the training nouns); use a "
+                         "ridge penalty alpha > 0")
+    det = a * d - b * c
+    Hi, Hj = H[fi], H[fj]
+    W = np.empty((pairs.shape[0], 2, n_nouns))
+    W[:, 0] = (d[:, None] * Hi - b[:, None] * Hj) / det[:, None]
+    W[:, 1] = (a[:, None] * Hj - c[:, None] * Hi) / det[:, None]
+    hard = np.nonzero(lam < _DOWNDATE_TOL)[0]
+    if hard.size:
+        W[hard] = _direct_weights(F, pairs[hard], alpha)
     W[rows, :, fi] = 0.0
     W[rows, :, fj] = 0.0
     return W
 
 
-def _check_conditioning(mats):
-    s = np.linalg.svd(mats, compute_uv=False)
-    worst = (s[:, 0] / np.maximum(s[:, -1], np.finfo(float).tiny)).max()
-    if not np.isfinite(worst) or worst > 1e13:
-        raise ValueError(f"a fold's training problem is (nearly) singular (condition "
-                         f"number {worst:.3g}); use a ridge penalty alpha > 0")
+def _direct_weights(F, pairs, alpha):
+    """Fold weights by solving each fold's normal equations (batched)."""
+    G = F.T @ F
+    fi, fj = pairs[:, 0], pairs[:, 1]
+    Fi, Fj = F[fi], F[fj]
+    Gf = (G[None] - Fi[:, :, None] * Fi[:, None, :] - Fj[:, :, None] * Fj[:, None, :]
+          + alpha * np.eye(F.shape[1])[None])
+    try:
+        Z = np.linalg.solve(Gf, np.stack([Fi, Fj], axis=2))      # (n_folds, p, 2)
+    except np.linalg.LinAlgError as err:
+        raise ValueError("a fold's training problem is singular; use a ridge penalty "
+                         "alpha > 0") from err
+    W = np.einsum("fpa,np->fan", Z, F)
+    rows = np.arange(pairs.shape[0])
+    W[rows, :, fi] = 0.0
+    W[rows, :, fj] = 0.0
+    return W
+
+
+def _dual_weights(F, pairs, alpha):
+    """Fold weights in the dual (kernel) form, for n_features >= n_train."""
+    n_nouns = F.shape[0]
+    n_train = n_nouns - 2
+    n_folds = pairs.shape[0]
+    fi, fj = pairs[:, 0], pairs[:, 1]
+    rows = np.arange(n_folds)
+    K = F @ F.T
+    mask = np.ones((n_folds, n_nouns), dtype=bool)
+    mask[rows, fi] = False
+    mask[rows, fj] = False
+    train = np.nonzero(mask)[1].reshape(n_folds, n_train)
+    Kf = K[train[:, :, None], train[:, None, :]] + alpha * np.eye(n_train)[None]
+    rhs = np.stack([K[train, fi[:, None]], K[train, fj[:, None]]], axis=2)
+    if alpha == 0:
+        s = np.linalg.svd(Kf, compute_uv=False)
+        if np.any(s[:, -1] <= s[:, 0] * 1e-13):
+            raise ValueError("a fold's training problem is singular (the training "
+                             "nouns' features are linearly dependent); use a ridge "
+                             "penalty alpha > 0")
+    try:
+        Z = np.linalg.solve(Kf, rhs)                              # (n_folds, n_train, 2)
+    except np.linalg.LinAlgError as err:
+        raise ValueError("a fold's training problem is singular; use a ridge penalty "
+                         "alpha > 0") from err
+    W = np.zeros((n_folds, 2, n_nouns))
+    W[rows[:, None], 0, train] = Z[:, :, 0]
+    W[rows[:, None], 1, train] = Z[:, :, 1]
+    return W
 
 
 # --------------------------------------------------------------------------- results
@@ -466,14 +546,25 @@ def _cosine(a, b):
     return 0.0
 
 
-def _fast_margins(F, images_T, pairs, selection, alpha):
+def _fast_margins(F, images_T, pairs, selection, alpha, H=None):
     from ._kernels import match_margins
 
-    W = hat_weights(F, pairs, alpha)
+    W = hat_weights(F, pairs, alpha, H=H)
     margin = np.empty(pairs.shape[0])
     match_margins(images_T, np.ascontiguousarray(W), np.ascontiguousarray(pairs[:, 0]),
                   np.ascontiguousarray(pairs[:, 1]), selection, margin)
     return margin
+
+
+def _fold_grams(images_T, selection, block=64):
+    """Gram matrices ``Y_S Y_S'`` of every fold's selected voxels, (n_folds, n, n)."""
+    n_folds = selection.shape[0]
+    n_nouns = images_T.shape[1]
+    grams = np.empty((n_folds, n_nouns, n_nouns))
+    for b0 in range(0, n_folds, block):
+        Ys = images_T[selection[b0:b0 + block]]                # (block, n_select, n)
+        np.matmul(Ys.transpose(0, 2, 1), Ys, out=grams[b0:b0 + block])
+    return grams
 
 
 def leave_two_out(features, presentations, *, n_select=N_SELECT, alpha=0.0,
@@ -542,9 +633,10 @@ def permutation_test(features, presentations, *, n_permutations=1000, n_select=N
 
     Because the folds overlap (each noun is in ``n_nouns - 1`` folds), their decisions
     are not independent and a binomial test is invalid. Voxel selection depends only
-    on the images, so it is computed once and shared by all permutations; each
-    permutation then costs one batch of fold fits and predictions on the selected
-    voxels.
+    on the images, so it is computed once and shared by all permutations, and so
+    are the Gram matrices of every fold's selected images; each permutation then
+    costs O(n_nouns^2) per fold (the fold weights are rank-2 downdates of the
+    permuted hat matrix, the cosines come from the Gram matrices).
 
     Parameters
     ----------
@@ -561,6 +653,8 @@ def permutation_test(features, presentations, *, n_permutations=1000, n_select=N
     -------
     PermutationResult
     """
+    from ._kernels import gram_margins
+
     n_permutations = int(n_permutations)
     if n_permutations < 1:
         raise ValueError(f"n_permutations must be >= 1, got {n_permutations}")
@@ -577,6 +671,12 @@ def permutation_test(features, presentations, *, n_permutations=1000, n_select=N
                                  method="fast", tie_tol=tie_tol, selected=selected,
                                  words=None if words is None else tuple(words))
     n_nouns = X.shape[1]
+    primal = F.shape[1] < n_nouns - 2
+    H = hat_matrix(F, alpha) if primal else None
+    grams = _fold_grams(images_T, selected)
+    fi = np.ascontiguousarray(pairs[:, 0])
+    fj = np.ascontiguousarray(pairs[:, 1])
+    m = np.empty(pairs.shape[0])
     perms = np.empty((n_permutations, n_nouns), dtype=np.int64)
     null = np.empty(n_permutations)
     loop = range(n_permutations)
@@ -586,7 +686,10 @@ def permutation_test(features, presentations, *, n_permutations=1000, n_select=N
     for k in loop:
         perm = rng.permutation(n_nouns)
         perms[k] = perm
-        m = _fast_margins(F[perm], images_T, pairs, selected, alpha)
+        # permuting the features permutes the rows and columns of the hat matrix
+        Hp = H[np.ix_(perm, perm)] if primal else None
+        W = hat_weights(F[perm], pairs, alpha, H=Hp)
+        gram_margins(grams, W, fi, fj, m)
         null[k] = float((m > tie_tol).mean())
     p_value = (1 + int(np.sum(null >= observed.accuracy))) / (1 + n_permutations)
     return PermutationResult(accuracy=observed.accuracy, null=null, p_value=p_value,

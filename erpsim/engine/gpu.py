@@ -26,13 +26,18 @@ TILE = 32
 MAX_WARPS = 8
 #: Instances per launch; None: as many as fit in ~80% of the device's free memory.
 MAX_BATCH = None
+#: Static shared memory of a block (the CUDA limit without an opt-in): the tile's
+#: outputs, ``n_units x tile`` values, must fit; larger networks get narrower tiles.
+SHARED_BYTES = 48 * 1024
 #: Estimated cost of the update phase of one unit, in multiply-adds (for balancing).
 UPDATE_COST = 24
 
 _INSTALL_HINT = "install the GPU extra: pip install 'erpsim[gpu]'"
 
 #: Timing of the last :func:`simulate` call on this process (seconds; for benchmarks):
-#: ``to_device_s``, ``kernel_s``, ``to_host_s``, ``total_s``, ``launches``, ...
+#: ``host_prep_s`` (checks, weight packing, output allocation), ``to_device_s``,
+#: ``kernel_s`` (includes compilation on a first call), ``to_host_s``, ``total_s``,
+#: ``launches``, ...
 last_run = {}
 
 
@@ -213,6 +218,11 @@ def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, in
     if int(clock_start) + n_ticks >= 2 ** 31 - 1:
         raise ValueError(f"envelope clock_start {clock_start} is too large for 32-bit clocks")
     tile = TILE if tile is None else int(tile)
+    fit = SHARED_BYTES // (n_units * dtype.itemsize)  # the outputs of a tile in shared memory
+    if fit < 1:
+        raise ValueError(f"a network of {n_units} units is too large for the cuda backend "
+                         f"(one item's outputs exceed {SHARED_BYTES} bytes of shared memory)")
+    tile = max(1, min(tile, fit))
     plan = make_plan(blocks, n_units, max_warps)
     in0, in1 = input_slice.start, input_slice.stop
     x = np.ascontiguousarray(x, dtype=dtype)
@@ -274,6 +284,8 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
     from numba import cuda
 
     from .gpu_kernels import build_kernel
+    clock = time.perf_counter
+    start = clock()
     plan, key, args = kernel_arguments(
         W, b, x, stim, reset, dt=dt, gain=gain, init_net=init_net, hard_clamp=hard_clamp,
         input_slice=input_slice, env_mask=env_mask, env_table=env_table, theta=theta,
@@ -284,13 +296,14 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
     tile = key[2]
     n_inst, n_items = b.shape[0], x.shape[0]
     Wc, b_all, means, units = args[0], args[1], args[-2], args[-1]
-    clock = time.perf_counter
-    start = clock()
+    prepared = clock()
     shared = [cuda.to_device(a) if isinstance(a, np.ndarray) else a for a in args[2:-2]]
     batch = _batch_size(args, n_inst, tile)
     n_tiles = -(-n_items // tile)
-    timing = dict(to_device_s=0.0, kernel_s=0.0, to_host_s=0.0, launches=0, batch=batch,
-                  tile=tile, warps=plan.n_warps, blocks_per_launch=0, macs_per_item_tick=plan.macs)
+    timing = dict(host_prep_s=prepared - start, to_device_s=0.0, kernel_s=0.0,
+                  to_host_s=0.0, launches=0, batch=batch,
+                  tile=tile, warps=plan.n_warps, blocks_per_launch=0,
+                  macs_per_item_tick=plan.macs)
     for i0 in range(0, n_inst, batch):
         i1 = min(i0 + batch, n_inst)
         t0 = clock()

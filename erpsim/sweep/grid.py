@@ -46,8 +46,6 @@ _CONFIG_EXCLUDED = ("envelope", "extra")
 #: ModelConfig fields that do not change training (single-trial schedule): a model trained
 #: once serves every value of them.
 _TEST_ONLY_CONFIG = ("protocol", "gap")
-#: Dimensions of a point's results; parameters may not use these names.
-POINT_DIMS = ("model", "item_type", "presentation", "tick", "freq")
 
 
 def _training_cls():
@@ -113,8 +111,8 @@ def _axis_labels(values):
 
 def _normalise_value(section, name, value):
     """JSON values -> the dataclasses' types (lists of layers -> tuples)."""
-    if section == "envelope" and name == "layers" and isinstance(value, (list, tuple)):
-        return tuple(value)
+    if section == "envelope" and name == "layers" and isinstance(value, (list, tuple, str)):
+        return tuple(value)             # "AHS" and ["A", "H", "S"] are the same value
     return value
 
 

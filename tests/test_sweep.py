@@ -1,0 +1,349 @@
+"""Sweeps: grids, the per-point function, the store, Dask runs (failures, killed workers,
+interruptions), the CLI and the summaries."""
+import functools
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import erpsim
+from erpsim.sweep import Grid, SweepStore, load_grid, open_sweep, run_point, run_sweep
+from erpsim.sweep.point import VARIABLES, analyse_point
+
+distributed = pytest.importorskip("distributed")
+
+TINY = dict(n_auto=6, n_hidden=8, n_sem=8, n_blank=4, n_stim=8, n_targets=2, init_net=-2.0)
+TRAIN = dict(max_epochs=20, pretrain_epochs=5, check_every=10, n_active=2)
+GRID = {"config": {**TINY, "dt": [0.3, 0.5]}, "envelope": {"theta": [0.2, 0.4], "peak": 3.0},
+        "training": TRAIN, "seeds": [0, 1], "n_per_type": 2}
+
+
+def grid(**changes):
+    return {**GRID, **changes}
+
+
+# --------------------------------------------------------------------------- fixtures
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def reference():
+    """Every point of GRID computed one by one in this process, without Dask."""
+    g = Grid(GRID)
+    lexicon = g.load_lexicon()
+    out = {}
+    for p in g.points():
+        ds = run_point(p, lexicon)                   # trains from scratch every time
+        out[p.key] = ds
+    return out
+
+
+@pytest.fixture(scope="module")
+def finished(cluster, tmp_path_factory):
+    """GRID run once on the cluster: (store path, report)."""
+    path = tmp_path_factory.mktemp("sweep") / "store"
+    report = run_sweep(GRID, path, scheduler=cluster.scheduler_address, progress=False)
+    return path, report
+
+
+def store_with_models(finished, tmp_path):
+    """A new store holding only the trained models of the finished sweep (no points)."""
+    path = tmp_path / "store"
+    shutil.copytree(finished[0] / "models", path / "models")
+    return path
+
+
+def point_values(ds, point):
+    return ds.sel({d: v for d, v in point.coords.items()})
+
+
+def assert_point_equal(combined, point, ref):
+    sel = point_values(combined, point)
+    for name in VARIABLES:
+        np.testing.assert_array_equal(sel[name].values, ref[name].values, err_msg=name)
+
+
+# --------------------------------------------------------------------------- grids
+def test_grid_points_dims_and_identity():
+    g = Grid(GRID)
+    assert g.dims == ("dt", "theta", "seed")
+    assert g.shape == (2, 2, 2) and len(g) == 8
+    assert g.coords == {"dt": (0.3, 0.5), "theta": (0.2, 0.4), "seed": (0, 1)}
+    points = g.points()
+    assert [p.coords for p in points[:3]] == [{"dt": 0.3, "theta": 0.2, "seed": 0},
+                                             {"dt": 0.3, "theta": 0.2, "seed": 1},
+                                             {"dt": 0.3, "theta": 0.4, "seed": 0}]
+    p = points[3]
+    cfg = p.model_config()
+    assert (cfg.dt, cfg.n_hidden, cfg.envelope.theta, cfg.envelope.peak) == (0.3, 8, 0.4, 3.0)
+    assert p.training_settings().max_epochs == 20 and p.seed == 1
+    assert len({p.key for p in points}) == 8
+    # test-time envelope: points that differ only in theta share a trained model
+    assert len({p.model_key for p in points}) == 4
+    trained_with = Grid(grid(training={**TRAIN, "with_envelope": True})).points()
+    assert len({p.model_key for p in trained_with}) == 8
+    # identity is the resolved parameters: a one-value list and a fixed value agree,
+    # and the same grid gives the same keys
+    one = Grid(grid(config={**TINY, "dt": [0.3]})).points()
+    fixed = Grid(grid(config={**TINY, "dt": 0.3})).points()
+    assert [p.key for p in one] == [p.key for p in fixed] == [p.key for p in points[:4]]
+    assert Grid(grid(config={**TINY, "dt": [0.3]})).dims == ("dt", "theta", "seed")
+    assert Grid(grid(config={**TINY, "dt": 0.3})).dims == ("theta", "seed")
+    assert [p.key for p in Grid(GRID).points()] == [p.key for p in points]
+    # a different lexicon is a different point
+    other = Grid(grid(lexicon_seed=1)).points()
+    assert not {p.key for p in other} & {p.key for p in points}
+
+
+def test_grid_files_layers_and_no_envelope(tmp_path):
+    lexicon = erpsim.load_lexicon().subset(2, rng=3)
+    lexicon.to_csv(tmp_path / "lex.csv")
+    spec = grid(lexicon="lex.csv", n_per_type=None,
+                envelope={"layers": ["S", "AHS"], "theta": 0.3})
+    (tmp_path / "g.json").write_text(json.dumps(spec))
+    g = load_grid(tmp_path / "g.json")            # relative lexicon: beside the grid file
+    assert g.lexicon_path == str((tmp_path / "lex.csv").resolve())
+    assert list(g.load_lexicon().items) == list(lexicon.items)
+    assert g.coords["layers"] == ("S", "A,H,S")
+    assert [p.model_config().envelope.layers for p in g.points()[:3:2]] == [("S",), ("A", "H", "S")]
+    yaml = pytest.importorskip("yaml")
+    (tmp_path / "g.yaml").write_text(yaml.safe_dump(spec))
+    assert [p.key for p in load_grid(tmp_path / "g.yaml").points()] == [p.key for p in g.points()]
+    control = Grid(grid(envelope=None))
+    assert control.dims == ("dt", "seed") and control.points()[0].model_config().envelope is None
+
+
+@pytest.mark.parametrize("change, error, words", [
+    ({"confg": {}}, ValueError, ["confg"]),
+    ({"config": {**TINY, "n_hiden": [1, 2]}}, ValueError, ["n_hiden", "config"]),
+    ({"config": {**TINY, "envelope": {"theta": 0.1}}}, ValueError, ["envelope"]),
+    ({"envelope": {"theta": [], "peak": 3.0}}, ValueError, ["envelope.theta", "empty"]),
+    ({"envelope": {"thetta": [0.1]}}, ValueError, ["thetta", "envelope"]),
+    ({"training": {**TRAIN, "max_epoch": [10]}}, ValueError, ["max_epoch", "training"]),
+    ({"training": {**TRAIN, "max_epochs": [10, 10]}}, ValueError, ["max_epochs", "repeats"]),
+    ({"seeds": []}, ValueError, ["seeds"]),
+    ({"seeds": [0, 0]}, ValueError, ["seeds", "repeats"]),
+    ({"seeds": [0, 1.5]}, ValueError, ["seeds"]),
+    ({"seeds": 3}, ValueError, ["seeds"]),
+    ({"config": {**TINY, "dt": [0.3, 2.0]}}, ValueError, ["dt=2.0", "invalid grid point"]),
+    ({"config": {**TINY, "n_hidden": [8, 0]}}, ValueError, ["n_hidden"]),
+    ({"n_per_type": 0}, ValueError, ["n_per_type"]),
+    ({"n_per_type": 500}, ValueError, ["500"]),
+    ({"lexicon": "no/such/lexicon.csv"}, FileNotFoundError, ["no/such/lexicon.csv"]),
+    ({"config": [0.3]}, ValueError, ["config"]),
+])
+def test_bad_grids_raise_clear_errors(change, error, words):
+    with pytest.raises(error) as info:
+        Grid(grid(**change))
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_bad_grid_files(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.json"):
+        load_grid(tmp_path / "missing.json")
+    (tmp_path / "g.txt").write_text("{}")
+    with pytest.raises(ValueError, match=r"\.json, \.yaml"):
+        load_grid(tmp_path / "g.txt")
+    (tmp_path / "g.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_grid(tmp_path / "g.json")
+
+
+# --------------------------------------------------------------------------- points and store
+def test_point_is_pure_and_labelled(reference):
+    g = Grid(GRID)
+    p = g.points()[1]
+    ds = reference[p.key]
+    assert ds.sizes == {"model": 2, "item_type": 4, "presentation": 2, "tick": 12, "freq": 5}
+    assert list(ds["model"].values) == ["alpha", "control"]
+    # the control has no repetition effect (reset protocol); the alpha model has one here
+    assert np.all(ds["repetition_effect"].sel(model="control").values == 0)
+    assert np.any(ds["repetition_effect"].sel(model="alpha").values != 0)
+    wm = ds["window_mean"]
+    np.testing.assert_allclose(ds["repetition_effect"], wm.sel(presentation=1) - wm.sel(presentation=2))
+    # the same point trained again, and analysed with an already trained model, agree
+    from erpsim.sweep import train_point
+    net = train_point(p, g.load_lexicon())
+    xr.testing.assert_identical(analyse_point(p, g.load_lexicon(), net), ds)
+
+
+# --------------------------------------------------------------------------- runs on Dask
+def test_sweep_store_equals_points_run_one_by_one(finished, reference):
+    path, report = finished
+    assert report.ok and report.computed == 8 and report.skipped == 0 and not report.failed
+    assert report.models_trained == 4           # 8 points, 4 distinct trained models
+    ds = open_sweep(path)
+    assert ds["serp"].dims == ("dt", "theta", "seed", "model", "item_type", "presentation", "tick")
+    assert ds["repetition_effect"].dims == ("dt", "theta", "seed", "model", "item_type")
+    assert list(ds["dt"].values) == [0.3, 0.5] and list(ds["theta"].values) == [0.2, 0.4]
+    assert list(ds["seed"].values) == [0, 1]
+    assert (ds["status"] == "done").all()
+    g = Grid(GRID)
+    for p in g.points():
+        assert_point_equal(ds, p, reference[p.key])
+    assert len(list((path / "points").glob("*.nc"))) == 8
+    assert len(list((path / "models").glob("*.npz"))) == 4
+
+
+def test_rerun_skips_finished_points(finished, cluster):
+    path, _ = finished
+    mtimes = {f: f.stat().st_mtime_ns for f in (path / "points").glob("*.nc")}
+    report = run_sweep(GRID, path, scheduler=cluster.scheduler_address, progress=False)
+    assert (report.skipped, report.computed, report.models_trained) == (8, 0, 0)
+    assert {f: f.stat().st_mtime_ns for f in (path / "points").glob("*.nc")} == mtimes
+
+
+def _flaky(point, lexicon, network, *, folder):
+    """Fails always for (dt 0.5, theta 0.4, seed 1); once for (dt 0.3, theta 0.2, seed 0)."""
+    c = point.coords
+    if (c["dt"], c["theta"], c["seed"]) == (0.5, 0.4, 1):
+        raise RuntimeError("boom: this point always fails")
+    if (c["dt"], c["theta"], c["seed"]) == (0.3, 0.2, 0):
+        marker = folder / "flaky_once"
+        if not marker.exists():
+            marker.touch()
+            raise RuntimeError("transient failure")
+    return analyse_point(point, lexicon, network)
+
+
+def test_failing_point_is_retried_once_and_others_survive(finished, reference, cluster, tmp_path):
+    path = store_with_models(finished, tmp_path)
+    report = run_sweep(GRID, path, scheduler=cluster.scheduler_address, progress=False,
+                       point_function=functools.partial(_flaky, folder=tmp_path))
+    g = Grid(GRID)
+    bad = next(p for p in g.points() if p.coords == {"dt": 0.5, "theta": 0.4, "seed": 1})
+    assert report.computed == 7 and list(report.failed) == [bad.key] and not report.ok
+    assert "boom" in report.failed[bad.key]["error"]
+    assert report.retried == 2 and report.models_loaded == 4 and report.models_trained == 0
+    errors = [e for e in SweepStore(path).events() if e["event"] == "error"]
+    assert sorted((e["coords"]["dt"], e["attempt"]) for e in errors) == [(0.3, 1), (0.5, 1), (0.5, 2)]
+    status = SweepStore(path).status()
+    assert status.set_index("key").loc[bad.key, "status"] == "failed"
+    assert "boom" in status.set_index("key").loc[bad.key, "error"]
+    ds = open_sweep(path)
+    assert int((ds["status"] == "done").sum()) == 7
+    assert np.isnan(point_values(ds, bad)["serp"]).all()
+    for p in g.points():
+        if p.key != bad.key:
+            assert_point_equal(ds, p, reference[p.key])
+
+
+def _kill_worker_once(point, lexicon, network, *, folder):
+    """Kill the worker process running the first point tried, once."""
+    marker = folder / "killed"
+    if not marker.exists():
+        marker.touch()
+        os._exit(1)
+    return analyse_point(point, lexicon, network)
+
+
+def test_killed_worker_loses_nothing(finished, reference, cluster, tmp_path):
+    path = store_with_models(finished, tmp_path)
+    report = run_sweep(GRID, path, scheduler=cluster.scheduler_address, progress=False,
+                       point_function=functools.partial(_kill_worker_once, folder=tmp_path))
+    assert (tmp_path / "killed").exists()
+    assert report.ok and report.computed == 8 and not report.failed
+    ds = open_sweep(path)
+    for p in Grid(GRID).points():
+        assert_point_equal(ds, p, reference[p.key])
+
+
+def test_interrupted_sweep_resumes_with_only_missing_points(finished, reference, cluster, tmp_path):
+    path = store_with_models(finished, tmp_path)
+    seen = []
+
+    def interrupt_after_three(point, ds):
+        seen.append(point.key)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(GRID, path, scheduler=cluster.scheduler_address, progress=False,
+                  on_point=interrupt_after_three)
+    store = SweepStore(path)
+    assert store.done_keys() == set(seen)
+    assert not list(path.rglob(".*.tmp"))
+    assert any(e["event"] == "interrupted" for e in store.events())
+    mtimes = {f: f.stat().st_mtime_ns for f in (path / "points").glob("*.nc")}
+    ds = open_sweep(path)
+    assert int((ds["status"] == "done").sum()) == 3 and int((ds["status"] == "pending").sum()) == 5
+    report = run_sweep(GRID, path, scheduler=cluster.scheduler_address, progress=False)
+    assert (report.skipped, report.computed) == (3, 5) and report.ok
+    done_now = [e["key"] for e in store.events() if e["event"] == "done"]
+    assert sorted(done_now[3:]) == sorted(set(p.key for p in Grid(GRID).points()) - set(seen))
+    assert {f: f.stat().st_mtime_ns for f in mtimes} == mtimes
+    ds = open_sweep(path)
+    for p in Grid(GRID).points():
+        assert_point_equal(ds, p, reference[p.key])
+
+
+def test_cli_sweep_on_a_scheduler(finished, cluster, tmp_path, capsys):
+    from erpsim.cli import main
+    store = store_with_models(finished, tmp_path)
+    spec = grid(config={**TINY, "dt": 0.5}, envelope={"theta": [0.4], "peak": 3.0})
+    (tmp_path / "g.json").write_text(json.dumps(spec))
+    args = ["sweep", str(tmp_path / "g.json"), "--store", str(store)]
+    assert main(args + ["--dry-run"]) == 0
+    assert "0 done, 0 failed, 2 pending" in capsys.readouterr().out
+    assert main(args + ["--scheduler", cluster.scheduler_address, "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "2 points: 0 already done, 2 computed, 0 failed" in out
+    assert main(args + ["--status"]) == 0
+    out = capsys.readouterr().out
+    assert "2 done, 0 failed, 0 pending" in out and out.count(" done ") == 2
+    ds = open_sweep(store)
+    assert ds["serp"].dims[:2] == ("theta", "seed")
+    assert main(["sweep", str(tmp_path / "missing.json")]) == 1
+    assert "grid file not found" in capsys.readouterr().err
+
+
+def test_default_local_cluster(finished, reference, tmp_path):
+    """No scheduler: run_sweep starts (and closes) its own LocalCluster."""
+    path = store_with_models(finished, tmp_path)
+    spec = grid(config={**TINY, "dt": 0.3}, envelope={"theta": 0.2, "peak": 3.0}, seeds=[1])
+    report = run_sweep(spec, path, n_workers=1, progress=False)
+    assert report.ok and report.computed == 1
+    p = Grid(spec).points()[0]
+    ds = open_sweep(path)
+    assert ds["serp"].dims[0] == "seed"
+    assert_point_equal(ds, p, reference[p.key])
+
+
+# --------------------------------------------------------------------------- summaries
+def test_summaries(finished, tmp_path):
+    from erpsim.sweep.summary import cell_stats, effect_by_parameter, repetition_table
+    ds = open_sweep(finished[0])
+    table = repetition_table(ds)
+    assert len(table) == 8 * 2 * 4
+    np.testing.assert_allclose(table["effect"], table["first"] - table["second"])
+    by = effect_by_parameter(ds)
+    assert set(by["parameter"]) == {"dt", "theta"} and len(by) == 2 * 2 * 2 * 4
+    row = by.query("parameter == 'theta' and value == 0.4 and model == 'alpha' "
+                   "and item_type == 'word'").iloc[0]
+    per_seed = ds["repetition_effect"].sel(theta=0.4, model="alpha", item_type="word").mean("dt")
+    assert row["n_seeds"] == 2
+    np.testing.assert_allclose(row["mean"], float(per_seed.mean()))
+    assert row["ci_low"] < row["mean"] < row["ci_high"]
+    stats = cell_stats(ds)
+    assert len(stats) == 2 * 2 * 2 * 4 and {"dt", "theta", "model", "item_type", "p"} <= set(stats)
+    # the script: figures and tables
+    import importlib.util
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[1] / "analyses" / "sweep_summary.py"
+    spec = importlib.util.spec_from_file_location("sweep_summary", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = module.main([str(finished[0]), "--out", str(tmp_path / "summary")])
+    names = {Path(p).name for p in written}
+    assert {"repetition_effects.csv", "effect_by_parameter.csv", "cell_stats.csv",
+            "repetition_by_parameter.png"} <= names
+    assert (tmp_path / "summary" / "repetition_by_parameter.png").read_bytes()[:4] == b"\x89PNG"
