@@ -36,6 +36,7 @@ def _machine():
         pass
     import numba
     return {"cpu": cpu, "cores": os.cpu_count(), "numba_threads": numba.get_num_threads(),
+            "load_average_1min": os.getloadavg()[0],
             "python": platform.python_version(), "numpy": np.__version__,
             "numba": numba.__version__, "platform": platform.platform()}
 
@@ -55,7 +56,7 @@ def main(argv=None):
     parser.add_argument("--ref-folds", type=int, default=30,
                         help="reference-path folds timed at full size (1770: all)")
     parser.add_argument("--permutations", type=int, default=1000)
-    parser.add_argument("--noise", type=float, default=7.0)
+    parser.add_argument("--noise", type=float, default=6.5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None, help="also write the figures here")
     args = parser.parse_args(argv)
@@ -66,7 +67,8 @@ def main(argv=None):
     report = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
               "machine": _machine(), "args": vars(args)}
     print(f"{report['date']}  {report['machine']['cpu']}, {report['machine']['cores']} "
-          f"cores, numba threads {report['machine']['numba_threads']}")
+          f"cores, numba threads {report['machine']['numba_threads']}, load average "
+          f"{report['machine']['load_average_1min']:.1f}")
     feats = verb_features()
     pairs = all_pairs(60)
 

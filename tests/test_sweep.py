@@ -10,7 +10,8 @@ import pytest
 import xarray as xr
 
 import erpsim
-from erpsim.sweep import Grid, SweepStore, load_grid, open_sweep, run_point, run_sweep
+from erpsim.sweep import (Grid, SweepStore, load_grid, open_sweep, run_point, run_sweep,
+                          train_point)
 from erpsim.sweep.point import VARIABLES, analyse_point
 
 distributed = pytest.importorskip("distributed")
@@ -36,13 +37,15 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def reference():
-    """Every point of GRID computed one by one in this process, without Dask."""
+    """Every point of GRID computed one by one in this process, without Dask (each model
+    trained once; test_point_is_pure_and_labelled checks that training again agrees)."""
     g = Grid(GRID)
     lexicon = g.load_lexicon()
-    out = {}
+    out, networks = {}, {}
     for p in g.points():
-        ds = run_point(p, lexicon)                   # trains from scratch every time
-        out[p.key] = ds
+        if p.model_key not in networks:
+            networks[p.model_key] = train_point(p, lexicon)
+        out[p.key] = run_point(p, lexicon, networks[p.model_key])
     return out
 
 
@@ -170,10 +173,8 @@ def test_point_is_pure_and_labelled(reference):
     assert np.any(ds["repetition_effect"].sel(model="alpha").values != 0)
     wm = ds["window_mean"]
     np.testing.assert_allclose(ds["repetition_effect"], wm.sel(presentation=1) - wm.sel(presentation=2))
-    # the same point trained again, and analysed with an already trained model, agree
-    from erpsim.sweep import train_point
-    net = train_point(p, g.load_lexicon())
-    xr.testing.assert_identical(analyse_point(p, g.load_lexicon(), net), ds)
+    # the same point from scratch (trained again) agrees exactly
+    xr.testing.assert_identical(run_point(p, g.load_lexicon()), ds)
 
 
 # --------------------------------------------------------------------------- runs on Dask
@@ -237,26 +238,6 @@ def test_failing_point_is_retried_once_and_others_survive(finished, reference, c
             assert_point_equal(ds, p, reference[p.key])
 
 
-def _kill_worker_once(point, lexicon, network, *, folder):
-    """Kill the worker process running the first point tried, once."""
-    marker = folder / "killed"
-    if not marker.exists():
-        marker.touch()
-        os._exit(1)
-    return analyse_point(point, lexicon, network)
-
-
-def test_killed_worker_loses_nothing(finished, reference, cluster, tmp_path):
-    path = store_with_models(finished, tmp_path)
-    report = run_sweep(GRID, path, scheduler=cluster.scheduler_address, progress=False,
-                       point_function=functools.partial(_kill_worker_once, folder=tmp_path))
-    assert (tmp_path / "killed").exists()
-    assert report.ok and report.computed == 8 and not report.failed
-    ds = open_sweep(path)
-    for p in Grid(GRID).points():
-        assert_point_equal(ds, p, reference[p.key])
-
-
 def test_interrupted_sweep_resumes_with_only_missing_points(finished, reference, cluster, tmp_path):
     path = store_with_models(finished, tmp_path)
     seen = []
@@ -304,6 +285,26 @@ def test_cli_sweep_on_a_scheduler(finished, cluster, tmp_path, capsys):
     assert ds["serp"].dims[:2] == ("theta", "seed")
     assert main(["sweep", str(tmp_path / "missing.json")]) == 1
     assert "grid file not found" in capsys.readouterr().err
+
+
+def _kill_worker_once(point, lexicon, network, *, folder):
+    """Kill the worker process running the first point tried, once."""
+    marker = folder / "killed"
+    if not marker.exists():
+        marker.touch()
+        os._exit(1)
+    return analyse_point(point, lexicon, network)
+
+
+def test_killed_worker_loses_nothing(finished, reference, cluster, tmp_path):
+    path = store_with_models(finished, tmp_path)
+    report = run_sweep(GRID, path, scheduler=cluster.scheduler_address, progress=False,
+                       point_function=functools.partial(_kill_worker_once, folder=tmp_path))
+    assert (tmp_path / "killed").exists()
+    assert report.ok and report.computed == 8 and not report.failed
+    ds = open_sweep(path)
+    for p in Grid(GRID).points():
+        assert_point_equal(ds, p, reference[p.key])
 
 
 def test_default_local_cluster(finished, reference, tmp_path):

@@ -12,7 +12,7 @@ def add_arguments(parser):
     parser.add_argument("--vectors", metavar="FILE", default=None,
                         help="GloVe/word2vec text file (default: GloVe 6B 50-d)")
     parser.add_argument("--noise", type=float, default=None,
-                        help="synthetic presentation noise (default 7.0)")
+                        help="synthetic presentation noise (default 6.5)")
     parser.add_argument("--n-voxels", type=int, default=None,
                         help="synthetic voxels (default 21764)")
     parser.add_argument("--n-informative", type=int, default=None,

@@ -12,7 +12,7 @@ import numpy as np
 #: Voxels per participant in the released data (about; participant 1 has 21,764).
 PARTICIPANT_VOXELS = 21764
 #: Default synthetic settings (``docs/encoding.md`` gives the accuracy they yield).
-SYNTHETIC_DEFAULTS = {"n_voxels": PARTICIPANT_VOXELS, "n_informative": 2000, "noise": 7.0}
+SYNTHETIC_DEFAULTS = {"n_voxels": PARTICIPANT_VOXELS, "n_informative": 2000, "noise": 6.5}
 
 
 def _atomic_write(path, write):
