@@ -30,7 +30,7 @@ def plot_effect_by_parameter(by, model="alpha"):
     from erpsim.plotting import TYPE_COLOURS
     sub = by[by["model"] == model]
     params = list(dict.fromkeys(sub["parameter"]))
-    fig, axes = plt.subplots(1, len(params), figsize=(3.6 * len(params) + 0.6, 3.4),
+    fig, axes = plt.subplots(1, len(params), figsize=(max(4.8, 3.6 * len(params) + 0.6), 3.8),
                              squeeze=False, sharey=True)
     for ax, param in zip(axes[0], params):
         rows = sub[sub["parameter"] == param]
@@ -51,8 +51,8 @@ def plot_effect_by_parameter(by, model="alpha"):
         ax.set_title(param)
     axes[0][0].set_ylabel("repetition effect\n(first - second window mean)")
     axes[0][-1].legend(fontsize="small", frameon=False)
-    fig.suptitle(f"Repetition effect by parameter ({model} model; mean across seeds, 95% CI)",
-                 fontsize="medium")
+    fig.suptitle(f"Repetition effect by parameter, {model} model\n"
+                 "(mean across seeds, 95% CI)", fontsize="medium")
     fig.tight_layout()
     return fig
 

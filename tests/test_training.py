@@ -163,3 +163,17 @@ def test_semantic_stress():
     assert semantic_stress(np.array([0.5, 0.5])) == pytest.approx(0.0)
     assert semantic_stress(np.array([0.0, 1.0])) == pytest.approx(1.0, abs=1e-9)
     assert semantic_stress(np.array([0.9])) > semantic_stress(np.array([0.7]))
+
+
+def test_roll_back_restores_best_weights_and_halves_the_rate():
+    from erpsim.training.optim import Adam
+    from erpsim.training.trainer import roll_back
+    W, b = np.ones((3, 2, 2)), np.ones((3, 2))
+    best = {"W": np.zeros((3, 2, 2)), "b": np.zeros((3, 2))}
+    opt = Adam([W, b], lr=0.1)
+    opt.step([np.ones_like(W), np.ones_like(b)])
+    collapsed = np.array([False, True, False])
+    roll_back(collapsed, W, b, best, opt)
+    assert (W[1] == 0).all() and (b[1] == 0).all() and (W[0] != 0).all()
+    np.testing.assert_allclose(opt.lr, [0.1, 0.05, 0.1])
+    assert opt.t.tolist() == [1, 0, 1] and (opt.m[0][1] == 0).all() and (opt.m[0][0] != 0).all()

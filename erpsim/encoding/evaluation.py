@@ -239,7 +239,19 @@ def fold_selection(presentations, pairs=None, n_select=N_SELECT, rank_tol=RANK_T
     from ._kernels import select_top, stability_block
 
     X = np.asarray(_presentations_of(presentations), dtype=np.float64)
+    if X.ndim != 3:
+        raise ValueError("presentations must be 3-D (n_presentations, n_nouns, n_voxels), "
+                         f"got shape {X.shape}")
     n_pres, n_nouns, n_vox = X.shape
+    if n_nouns < 5 or n_pres < 2:
+        raise ValueError(f"need at least 5 nouns and 2 presentations, got {n_nouns} and "
+                         f"{n_pres}")
+    bad = nonfinite_voxels(X)
+    if bad.size:
+        raise ValueError(f"{bad.size} voxel(s) hold NaN or infinite values (indices "
+                         f"{bad[:10].tolist()})")
+    if not 1 <= n_select <= n_vox:
+        raise ValueError(f"n_select must be between 1 and {n_vox}, got {n_select}")
     pairs = _check_pairs(pairs, n_nouns)
     Xc = X - X.mean(axis=1, keepdims=True)
     S = Xc.sum(axis=1)

@@ -316,6 +316,8 @@ class Grid:
         if self._points is not None:
             return self._points
         lexicon = self.load_lexicon()
+        if len(lexicon.trained) == 0:
+            raise ValueError("the grid's lexicon has no trained items (words or acronyms)")
         lex_id = lexicon_digest(lexicon)
         trained_id = lexicon_digest(lexicon.trained)
         training_cls = _training_cls()

@@ -184,23 +184,18 @@ def run_sweep(grid, store, *, scheduler=None, client=None, n_workers=None, retri
         report.seconds = time.perf_counter() - start
         return report
 
+    if n_workers is None:
+        n_workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else os.cpu_count()
+    if not isinstance(n_workers, int) or n_workers < 1:
+        raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
     own_client = own_cluster = None
-    if client is None:
-        if scheduler is not None:
-            client = own_client = Client(scheduler)
-        else:
-            if n_workers is None:
-                n_workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-                    else os.cpu_count()
-            own_cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1,
-                                       processes=True, dashboard_address=":0")
-            client = own_client = Client(own_cluster)
     token = uuid.uuid4().hex[:8]
     lexicon = grid.load_lexicon()
-    ac = as_completed()
+    ac = None           # as_completed, once there is a client
     model_futures, model_attempts, train_of = {}, {}, {}
     attempts, point_of = {}, {}
-    created = []        # every future of this run (cancelled on interruption)
+    live = {}           # key -> point future not yet processed (cancelled on interruption)
     waiting = {}        # model key -> points not yet finished (to release the model)
     for p in todo:
         waiting[p.model_key] = waiting.get(p.model_key, 0) + 1
@@ -222,7 +217,6 @@ def run_sweep(grid, store, *, scheduler=None, client=None, n_workers=None, retri
                                    key=f"sweep-train-{mk}-{token}-{model_attempts[mk]}")
             train_of[future.key] = mk
             ac.add(future)
-        created.append(future)
         model_futures[mk] = future
         return future
 
@@ -232,7 +226,7 @@ def run_sweep(grid, store, *, scheduler=None, client=None, n_workers=None, retri
                                numba_threads, backend,
                                key=f"sweep-point-{point.key}-{token}-{attempts[point.key]}")
         point_of[future.key] = point
-        created.append(future)
+        live[future.key] = future
         ac.add(future)
 
     def finished(point):
@@ -242,6 +236,14 @@ def run_sweep(grid, store, *, scheduler=None, client=None, n_workers=None, retri
             model_futures.pop(point.model_key, None)
 
     try:
+        if client is None:
+            if scheduler is not None:
+                client = own_client = Client(scheduler)
+            else:
+                own_cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1,
+                                           processes=True, dashboard_address=":0")
+                client = own_client = Client(own_cluster)
+        ac = as_completed(loop=client.loop)
         for p in todo:
             submit(p)
         for future in ac:
@@ -256,6 +258,7 @@ def run_sweep(grid, store, *, scheduler=None, client=None, n_workers=None, retri
                     store.log(event="model_error", model_key=mk, error=error)
                 continue        # its points hold the future until they finish
             point = point_of.pop(future.key)
+            live.pop(future.key, None)
             if future.status == "finished":
                 ds, seconds, worker = future.result()
                 future.release()
@@ -290,8 +293,9 @@ def run_sweep(grid, store, *, scheduler=None, client=None, n_workers=None, retri
             bar.set_postfix(failed=len(report.failed), refresh=False)
     except BaseException as err:     # Ctrl-C included: stop the work, keep what is written
         try:
-            pending = [f for f in created if not f.done()]
-            if pending:
+            pending = [f for f in list(live.values()) + list(model_futures.values())
+                       if not f.done()]
+            if pending and client is not None:
                 client.cancel(pending)
             store.log(event="interrupted", error=f"{type(err).__name__}: {err}",
                       computed=report.computed)
@@ -301,7 +305,7 @@ def run_sweep(grid, store, *, scheduler=None, client=None, n_workers=None, retri
     finally:
         bar.close()
         model_futures.clear()
-        created.clear()
+        live.clear()
         report.seconds = time.perf_counter() - start
         if own_client is not None:
             own_client.close()

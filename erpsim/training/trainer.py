@@ -37,18 +37,23 @@ class TrainingSettings:
         Active features per semantic pattern.
     semantic_seed : int
         Seed of the semantic patterns (shared by all instances).
+    rollback : float or None
+        At a check, an instance whose loss exceeds ``rollback`` times its best loss so
+        far has collapsed: it returns to its best weights, its Adam moments restart and
+        its learning rate halves. None disables this.
     with_envelope : bool
         Train with the configuration's alpha envelope on.
     backend : {"numba", "numpy"}
         Gradient implementation.
     """
 
-    max_epochs: int = 3000
+    max_epochs: int = 4000
     lr: float = 0.03
     grad_clip: float | None = None
     pretrain_epochs: int = 300
     pretrain_lr: float = 0.03
     check_every: int = 20
+    rollback: float | None = 2.0
     n_active: int = 5
     semantic_seed: int = 2012
     with_envelope: bool = False
@@ -64,6 +69,8 @@ class TrainingSettings:
             raise ValueError(f"pretrain_epochs must be an integer >= 0, got {self.pretrain_epochs!r}")
         if not (self.lr > 0 and self.pretrain_lr > 0):
             raise ValueError("learning rates must be positive")
+        if self.rollback is not None and not self.rollback > 1:
+            raise ValueError(f"rollback must be > 1 or None, got {self.rollback!r}")
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"grad_clip must be positive or None, got {self.grad_clip!r}")
 
@@ -185,7 +192,9 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
             best["acc"][improved], best["loss"][improved] = acc[improved], loss[improved]
             best["W"][improved], best["b"][improved] = W[improved], b[improved]
             history += [{"instance": i, "epoch": epoch, "loss": float(loss[i]),
-                         "accuracy": float(acc[i])} for i in range(n_inst)]
+                         "accuracy": float(acc[i]), "lr": float(opt.lr[i])} for i in range(n_inst)]
+            if settings.rollback is not None:
+                roll_back(active & (loss > settings.rollback * best["loss"]), W, b, best, opt)
             active &= acc < 1.0
             bar.set_postfix(loss=f"{loss.mean():.3f}", acc=f"{acc.mean():.3f}",
                             done=f"{n_inst - active.sum()}/{n_inst}")
@@ -215,6 +224,15 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
     return network, pd.DataFrame(history)
 
 
+def roll_back(collapsed, W, b, best, opt):
+    """Return the ``collapsed`` instances (boolean mask) to their best weights, restart
+    their Adam moments and halve their learning rates (in place)."""
+    W[collapsed] = best["W"][collapsed]
+    b[collapsed] = best["b"][collapsed]
+    opt.restart(collapsed)
+    opt.lr[collapsed] *= 0.5
+
+
 def semantics_of(network):
     """The trained items and their semantic patterns stored by :func:`train`.
 
@@ -234,7 +252,7 @@ def semantics_of(network):
 def _save_checkpoint(path, network, opt, active, best, epoch, history):
     state = opt.state()
     arrays = dict(W=network.W, b=network.b, m_W=state["m"][0], m_b=state["m"][1],
-                  v_W=state["v"][0], v_b=state["v"][1], t=state["t"], active=active,
+                  v_W=state["v"][0], v_b=state["v"][1], t=state["t"], lr=state["lr"], active=active,
                   best_acc=best["acc"], best_loss=best["loss"], best_W=best["W"],
                   best_b=best["b"], epoch=np.array(epoch),
                   history=np.frombuffer(json.dumps(history).encode(), dtype=np.uint8),
@@ -254,7 +272,7 @@ def _load_checkpoint(path, network, opt, active, best):
         network.W[...] = data["W"]
         network.b[...] = data["b"]
         opt.load_state({"m": [data["m_W"], data["m_b"]], "v": [data["v_W"], data["v_b"]],
-                        "t": data["t"]})
+                        "t": data["t"], "lr": data["lr"]})
         active[...] = data["active"]
         best["acc"][...] = data["best_acc"]
         best["loss"][...] = data["best_loss"]
