@@ -28,7 +28,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import erpsim  # noqa: E402
-from erpsim.calibration import EnvelopeGrid, describe, score_words, search_test_time, words_curves  # noqa: E402
+from erpsim.calibration import EnvelopeGrid, search_test_time, words_curves  # noqa: E402
 from erpsim.training import TrainingSettings, train  # noqa: E402
 
 HERE = Path(__file__).resolve().parent

@@ -1,7 +1,6 @@
 """Loaders for the shipped human and published reference curves (see data/README.md)."""
 import numpy as np
 import pandas as pd
-import xarray as xr
 
 from ._paths import data_file
 

@@ -7,7 +7,6 @@ beside the human ERPs. :func:`write_tables` writes the tidy CSV files.
 """
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 import xarray as xr
 

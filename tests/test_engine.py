@@ -1,5 +1,4 @@
 """The simulation engine: schedule, NumPy reference (oracle) and the numba backend."""
-import itertools
 import math
 
 import numpy as np

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 import xarray as xr
 
-import erpsim
+distributed = pytest.importorskip("distributed")
+
+import erpsim  # noqa: E402
 from erpsim.sweep import (Grid, SweepStore, load_grid, open_sweep, run_point, run_sweep,
                           train_point)
 from erpsim.sweep.point import VARIABLES, analyse_point
 
-distributed = pytest.importorskip("distributed")
 
 TINY = dict(n_auto=6, n_hidden=8, n_sem=8, n_blank=4, n_stim=8, n_targets=2, init_net=-2.0)
 TRAIN = dict(max_epochs=20, pretrain_epochs=5, check_every=10, n_active=2)

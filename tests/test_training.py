@@ -177,3 +177,34 @@ def test_roll_back_restores_best_weights_and_halves_the_rate():
     assert (W[1] == 0).all() and (b[1] == 0).all() and (W[0] != 0).all()
     np.testing.assert_allclose(opt.lr, [0.1, 0.05, 0.1])
     assert opt.t.tolist() == [1, 0, 1] and (opt.m[0][1] == 0).all() and (opt.m[0][0] != 0).all()
+
+
+def fake_result(trained_value, untrained_value, n_inst=3, noise=0.02):
+    """A result whose semantic units sit at given activations for trained/untrained items."""
+    import xarray as xr
+    types = ["word", "acronym", "pseudoword", "illegal"] * 3
+    gen = np.random.default_rng(0)
+    trained = np.isin(types, ["word", "acronym"])
+    level = np.where(trained, trained_value, untrained_value)[None, :, None, None, None]
+    act = level + noise * gen.standard_normal((n_inst, len(types), 1, 2, 6))
+    return xr.Dataset({"activation": (("instance", "item", "presentation", "tick", "unit"), act)},
+                      coords={"item_type": ("item", types), "presentation": [1], "tick": [38, 39],
+                              "unit_group": ("unit", ["H"] * 2 + ["S"] * 4)})
+
+
+def test_lexical_decision_separates_confident_from_uncertain_semantics():
+    table = lexical_decision(fake_result(0.97, 0.5))
+    assert len(table) == 3
+    assert (table["accuracy"] == 1.0).all() and (table["d_prime"] > 5).all()
+    assert (table["stress_trained"] > table["stress_untrained"]).all()
+    chance = lexical_decision(fake_result(0.6, 0.6))
+    assert chance["accuracy"].mean() < 0.8 and abs(chance["d_prime"].mean()) < 2
+
+
+def test_lexical_decision_bad_input():
+    ds = fake_result(0.9, 0.5)
+    with pytest.raises(ValueError, match="record_units"):
+        lexical_decision(ds.drop_vars("activation"))
+    only_trained = ds.isel(item=np.isin(ds["item_type"].values, ["word", "acronym"]))
+    with pytest.raises(ValueError, match="both trained and untrained"):
+        lexical_decision(only_trained)

@@ -170,7 +170,6 @@ class LinearEncoder:
 
 def _ridge_loo(X, Y, alphas):
     """Per-voxel ridge penalty by exact leave-one-out error (closed form via SVD)."""
-    n = X.shape[0]
     U, s, Vt = np.linalg.svd(X, full_matrices=False)
     UtY = U.T @ Y                                   # (r, V)
     errors = np.empty((alphas.size, Y.shape[1]))

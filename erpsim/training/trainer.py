@@ -10,7 +10,7 @@ import pandas as pd
 from .. import engine
 from ..coding import get_coding
 from ..lexicon import Lexicon, random_semantics
-from ..network import Network, atomic_write_bytes, project_signs
+from ..network import atomic_write_bytes, project_signs
 from .autoencoder import pretrain_autoencoder
 from .optim import Adam
 
