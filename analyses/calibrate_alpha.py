@@ -3,11 +3,13 @@
     python analyses/calibrate_alpha.py test  [--model PATH] [--out docs/calibration]
     python analyses/calibrate_alpha.py train [--instances 3] [--epochs 1500] [--out ...]
 
-``test``: a grid over the choices that act at test time on trained weights — the
-pre-stimulus blank length and initial state (base dynamics of the first presentation)
-and the envelope (family, θ, time constants, layers, clock start) — scored on the
-shipped instances. Writes ``test_search.csv`` (every candidate, sorted) and
-``best_test.json``.
+``test``: the choices that act at test time on trained weights, scored on the shipped
+instances in two stages. (1) The base dynamics of the first presentation without the
+envelope: the pre-stimulus blank length (1-24 ticks) and the initial net input of every
+unit (-4 to 1), scored on the first presentation (``base_search.csv``). (2) For the
+best five bases, every envelope of the grid (family, θ, time constants, layers, clock
+start), scored on both presentations (``test_search.csv``, every candidate, sorted;
+``best_test.json``).
 
 ``train``: screens the choices that need retraining — ``dt``, training with the
 envelope on or off, and the blank length during training — on a few instances with a
@@ -28,12 +30,14 @@ import matplotlib
 matplotlib.use("Agg")
 
 import erpsim  # noqa: E402
-from erpsim.calibration import EnvelopeGrid, search_test_time, words_curves  # noqa: E402
+from erpsim.calibration import (EnvelopeGrid, search_base, search_test_time,  # noqa: E402
+                                words_curves)
 from erpsim.training import TrainingSettings, train  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-BLANKS = (1, 2, 3, 4, 5, 6, 8, 10, 20)
-INIT_NETS = (-2.0, 0.0, 2.0)
+BLANKS = tuple(range(1, 25))
+INIT_NETS = (-4.0, -3.0, -2.0, -1.0, 0.0, 1.0)
+N_BASES = 5
 
 
 def envelope_from_row(row):
@@ -74,9 +78,13 @@ def plot_best(network, lexicon, rows, out, title):
 def stage_test(args):
     network = erpsim.Network.load(args.model) if args.model else erpsim.load_pretrained()
     lexicon = erpsim.load_lexicon()
-    table = search_test_time(network, lexicon, blanks=BLANKS, init_nets=INIT_NETS)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    base = search_base(network, lexicon, blanks=BLANKS, init_nets=INIT_NETS)
+    base.to_csv(out / "base_search.csv", index=False)
+    print(base.head(10).to_string())
+    bases = list(base[["n_blank", "init_net"]].head(N_BASES).itertuples(index=False))
+    table = search_test_time(network, lexicon, bases=bases)
     table.to_csv(out / "test_search.csv", index=False)
     best = table.iloc[0].to_dict()
     (out / "best_test.json").write_text(json.dumps(best, indent=1, default=float) + "\n")
@@ -99,8 +107,10 @@ def stage_train(args):
                 net = erpsim.Network.initialize(config, args.instances, rng=100)
                 net, history = train(net, lexicon, TrainingSettings(
                     max_epochs=args.epochs, with_envelope=with_env), progress=False)
-                table = search_test_time(net, lexicon, blanks=(2, 4, 6, blank),
-                                         init_nets=(0.0,), grid=small_grid, progress=False)
+                base = search_base(net, lexicon, blanks=BLANKS, init_nets=INIT_NETS)
+                bases = list(base[["n_blank", "init_net"]].head(2).itertuples(index=False))
+                table = search_test_time(net, lexicon, bases=bases, grid=small_grid,
+                                         progress=False)
                 top = table.iloc[0].to_dict()
                 rows.append({"dt": dt, "train_blank": blank, "train_with_envelope": with_env,
                              "accuracy": sum(net.meta["accuracy"]) / args.instances,

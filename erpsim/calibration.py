@@ -98,35 +98,55 @@ def describe(envelope):
     return d
 
 
-def search_test_time(network, lexicon, *, blanks=(20,), init_nets=(0.0,), grid=None,
-                     backend="numba", progress=True):
-    """Score every (blank length, initial state, envelope) combination at test time.
+def search_base(network, lexicon, *, blanks, init_nets, backend="numba"):
+    """Stage 1: the base dynamics of the first presentation, without the envelope.
+
+    Scores every (blank length, initial net input) pair on the first presentation only
+    (``rmse1``, ``r1``): the envelope cannot create the relaxation at onset or the
+    post-peak decline, so these are set by the base dynamics.
+
+    Returns
+    -------
+    pandas.DataFrame sorted by ``rmse1``.
+    """
+    rows = []
+    for blank, init_net in itertools.product(blanks, init_nets):
+        net = network.with_config(n_blank=blank, init_net=init_net)
+        scores = score_words(words_curves(net, lexicon, None, backend))
+        rows.append({"n_blank": blank, "init_net": init_net, "r1": scores["r1"],
+                     "rmse1": scores["rmse1"]})
+    return pd.DataFrame(rows).sort_values("rmse1", ignore_index=True)
+
+
+def search_test_time(network, lexicon, *, bases=((20, 0.0),), grid=None, backend="numba",
+                     progress=True):
+    """Stage 2: every envelope of ``grid`` on each base (blank length, initial net input).
 
     Parameters
     ----------
     network : Network
         Trained instances (weights are not changed).
-    blanks : sequence of int
-        Blank ticks before onset at test time (tick labels keep onset = 20).
-    init_nets : sequence of float
-        Net input of every unit at the start of a trial.
+    bases : sequence of (int, float)
+        (blank ticks before onset at test time, initial net input) pairs; tick labels keep
+        onset = 20.
     grid : EnvelopeGrid or None
 
     Returns
     -------
-    pandas.DataFrame, one row per candidate, sorted by score.
+    pandas.DataFrame, one row per candidate (the no-envelope control included), sorted
+    by score.
     """
     from tqdm.auto import tqdm
     grid = grid or EnvelopeGrid()
     envelopes = list(grid.envelopes())
     rows = []
-    combos = list(itertools.product(blanks, init_nets))
-    with tqdm(total=len(combos) * (len(envelopes) + 1), disable=not progress,
-              desc="test-time search") as bar:
-        for blank, init_net in combos:
-            net = network.with_config(n_blank=blank, init_net=init_net)
+    with tqdm(total=len(bases) * (len(envelopes) + 1), disable=not progress,
+              desc="envelope search") as bar:
+        for blank, init_net in bases:
+            net = network.with_config(n_blank=int(blank), init_net=float(init_net))
             for env in [None] + envelopes:
                 scores = score_words(words_curves(net, lexicon, env, backend))
-                rows.append({"n_blank": blank, "init_net": init_net, **describe(env), **scores})
+                rows.append({"n_blank": int(blank), "init_net": float(init_net), **describe(env),
+                             **scores})
                 bar.update()
     return pd.DataFrame(rows).sort_values("score", ignore_index=True)

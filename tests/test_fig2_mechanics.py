@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 import erpsim
-from erpsim.calibration import EnvelopeGrid, score_words
+from erpsim.calibration import EnvelopeGrid, score_words, search_base, search_test_time
 from erpsim.datasets import load_published_words
 from erpsim.fig2 import compute_fig2, serp_table, spectra_table, windows_table, write_tables
 
@@ -88,3 +88,15 @@ def test_envelope_grid_is_valid_and_complete():
     assert len(envelopes) == len({repr(e) for e in envelopes})
     assert {e.family for e in envelopes} == {"alpha", "biexp"}
     assert all(e.tau_rise < e.tau_decay for e in envelopes if e.family == "biexp")
+
+
+def test_searches_rank_candidates_by_their_scores():
+    config = erpsim.ModelConfig(n_auto=8, n_hidden=10, n_sem=10)
+    net = erpsim.Network.initialize(config, 2, rng=0)
+    lexicon = erpsim.load_lexicon().subset(2, rng=0)
+    base = search_base(net, lexicon, blanks=(2, 20), init_nets=(-2.0, 0.0))
+    assert len(base) == 4 and base["rmse1"].is_monotonic_increasing
+    grid = EnvelopeGrid(families=("alpha",), thetas=(0.1,), peaks=(4.0,), layers=(("S",),),
+                        clock_starts=(0,))
+    table = search_test_time(net, lexicon, bases=[(20, 0.0)], grid=grid, progress=False)
+    assert set(table["family"]) == {"none", "alpha"} and table["score"].is_monotonic_increasing

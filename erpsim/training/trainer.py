@@ -47,7 +47,7 @@ class TrainingSettings:
         Gradient implementation.
     """
 
-    max_epochs: int = 4000
+    max_epochs: int = 6000
     lr: float = 0.03
     grad_clip: float | None = None
     pretrain_epochs: int = 300
