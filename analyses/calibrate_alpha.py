@@ -98,7 +98,7 @@ def stage_train(args):
     small_grid = EnvelopeGrid(thetas=(0.05, 0.1), peaks=(4.0, 10.0), decays=(30.0,),
                               rises=(1.0,), clock_starts=(0,))
     rows = []
-    best_env = erpsim.Envelope("biexp", 0.1, tau_rise=1.0, tau_decay=30.0, layers=("S",))
+    best_env = erpsim.default_envelope()        # the envelope chosen by the test stage
     for dt in args.dts:
         for blank in args.train_blanks:
             for with_env in (False, True):

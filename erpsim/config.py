@@ -252,6 +252,21 @@ class ModelConfig:
         return cls.from_dict(json.loads(text))
 
 
+def default_envelope():
+    """The calibrated alpha envelope (``analyses/calibrate_alpha.py``, docs/calibration.md).
+
+    A two-time-constant envelope (rise 1 tick, decay 30 ticks, θ = 0.1) on the hidden and
+    semantic layers, the clock's first value 1: the best-scoring candidate of the
+    test-time search that shows the published words repetition pattern.
+    """
+    return Envelope(family="biexp", theta=0.1, tau_rise=1.0, tau_decay=30.0,
+                    layers=("H", "S"), clock_start=1)
+
+
 def default_config():
-    """The package's default configuration (the ERP model; see docs/model.md)."""
-    return ModelConfig()
+    """The package's default configuration: the alpha model with the calibrated envelope.
+
+    Training ignores the envelope unless ``TrainingSettings(with_envelope=True)``;
+    ``simulate(..., envelope=False)`` runs the same weights as the ERP model (the control).
+    """
+    return ModelConfig(envelope=default_envelope())

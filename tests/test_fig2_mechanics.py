@@ -73,6 +73,11 @@ def test_score_words_of_the_published_curves_is_perfect():
     scores = score_words(published, published)
     assert scores["r1"] == pytest.approx(1.0) and scores["r2"] == pytest.approx(1.0)
     assert scores["rmse1"] == 0 and scores["score"] == 0
+    # the published words curves show the pattern the ranking asks for
+    assert scores["pattern"] and scores["peak_tick1"] == 29 and scores["peak_tick2"] < 29
+    flat = published.copy()
+    flat.loc[dict(presentation=2)] = published.sel(presentation=1)
+    assert not score_words(flat, published)["pattern"]
     shifted = published + 0.01
     assert score_words(shifted, published)["rmse2"] == pytest.approx(0.01)
 
@@ -99,4 +104,7 @@ def test_searches_rank_candidates_by_their_scores():
     grid = EnvelopeGrid(families=("alpha",), thetas=(0.1,), peaks=(4.0,), layers=(("S",),),
                         clock_starts=(0,))
     table = search_test_time(net, lexicon, bases=[(20, 0.0)], grid=grid, progress=False)
-    assert set(table["family"]) == {"none", "alpha"} and table["score"].is_monotonic_increasing
+    assert set(table["family"]) == {"none", "alpha"}
+    for _, group in table.groupby("pattern", sort=False):
+        assert group["score"].is_monotonic_increasing
+    assert not table["pattern"].iloc[1:].gt(table["pattern"].iloc[:-1].values).any()

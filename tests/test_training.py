@@ -193,18 +193,29 @@ def fake_result(trained_value, untrained_value, n_inst=3, noise=0.02):
 
 
 def test_lexical_decision_separates_confident_from_uncertain_semantics():
-    table = lexical_decision(fake_result(0.97, 0.5))
+    table = lexical_decision(fake_result(0.97, 0.5), measure="stress")
     assert len(table) == 3
     assert (table["accuracy"] == 1.0).all() and (table["d_prime"] > 5).all()
-    assert (table["stress_trained"] > table["stress_untrained"]).all()
-    chance = lexical_decision(fake_result(0.6, 0.6))
+    assert (table["trained"] > table["untrained"]).all()
+    chance = lexical_decision(fake_result(0.6, 0.6), measure="stress")
     assert chance["accuracy"].mean() < 0.8 and abs(chance["d_prime"].mean()) < 2
+
+
+def test_semantic_familiarity_is_the_best_cosine_to_a_trained_meaning():
+    from erpsim.training import semantic_familiarity
+    patterns = np.array([[1.0, 0, 0, 1], [0, 1.0, 1, 0]])
+    out = semantic_familiarity(np.array([[0.9, 0.1, 0.1, 0.9], [0.5, 0.5, 0.5, 0.5]]), patterns)
+    assert out[0] > 0.98 and out[1] == pytest.approx(np.sqrt(0.5))
 
 
 def test_lexical_decision_bad_input():
     ds = fake_result(0.9, 0.5)
     with pytest.raises(ValueError, match="record_units"):
-        lexical_decision(ds.drop_vars("activation"))
+        lexical_decision(ds.drop_vars("activation"), measure="stress")
     only_trained = ds.isel(item=np.isin(ds["item_type"].values, ["word", "acronym"]))
     with pytest.raises(ValueError, match="both trained and untrained"):
-        lexical_decision(only_trained)
+        lexical_decision(only_trained, measure="stress")
+    with pytest.raises(ValueError, match="patterns"):
+        lexical_decision(ds)
+    with pytest.raises(ValueError, match="unknown lexical decision measure"):
+        lexical_decision(ds, measure="speed")

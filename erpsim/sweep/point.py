@@ -60,13 +60,18 @@ def spectrum_samples(config):
     return (onset, onset + config.n_stim - 1), config.n_stim
 
 
-def _lexical_decision(ds):
-    """(accuracy, d') of semantic-stress lexical decision, NaN without both item kinds."""
+def _lexical_decision(ds, network):
+    """(accuracy, d') of lexical decision by semantic familiarity (by semantic stress for a
+    network without stored semantics), NaN without both item kinds."""
     from ..training.lexical_decision import lexical_decision
+    from ..training.trainer import semantics_of
     trained = np.isin(ds["item_type"].values, TRAINED_TYPES)
     if trained.sum() < 2 or (~trained).sum() < 2:
         return np.nan, np.nan
-    table = lexical_decision(ds)
+    if "semantics" in network.meta:
+        table = lexical_decision(ds, semantics_of(network)[1])
+    else:
+        table = lexical_decision(ds, measure="stress")
     return float(table["accuracy"].iloc[0]), float(table["d_prime"].iloc[0])
 
 
@@ -77,7 +82,7 @@ def analyse_point(point, lexicon, network, *, backend="numba"):
     the point's envelope (model ``"alpha"``) and without it (``"control"``, the same
     weights); the sERP per item type; one FWHM window from the alpha model's grand
     average (the control's when there is no envelope) applied to both models; window
-    means; spectra of the stimulus ticks. Lexical decision reads semantic stress at the
+    means; spectra of the stimulus ticks. Lexical decision reads semantic familiarity at the
     last tick of the first presentation.
 
     Parameters
@@ -111,7 +116,7 @@ def analyse_point(point, lexicon, network, *, backend="numba"):
     for model, env in runs:
         ds = simulate_repetition(network, lexicon, envelope=env, backend=backend,
                                  record_units=True)
-        ld[model] = _lexical_decision(ds)
+        ld[model] = _lexical_decision(ds, network)
         serps[model] = serp_by_type(ds).isel(instance=0, drop=True)
     models = [m for m, _ in runs]
     serp = xr.concat([serps[m] for m in models], dim=xr.DataArray(models, dims="model"))
