@@ -69,7 +69,7 @@ def test_lexical_decision_above_90_percent(net, lexicon):
     ds = erpsim.simulate(net, lexicon, envelope=False, record_units=True)
     table = lexical_decision(ds, semantics_of(net)[1])
     assert table["accuracy"].mean() > 0.90
-    assert (table["d_prime"] > 1.5).all()
+    assert (table["d_prime"] > 2.5).all()
 
 
 @pytest.mark.parametrize("item_type", ITEM_TYPES)
