@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from ._io import atomic_write
 from .mne_bridge import (MS_PER_TICK, ONSET_TICK, _check_mapping, eeg_condition_evokeds,
                          model_curves, parse_condition, read_eeg, tick_to_ms)
 
@@ -158,19 +159,7 @@ class Comparison:
 
     def to_csv(self, path):
         """Write :attr:`table` to CSV atomically; returns the path."""
-        import tempfile
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            self.table.to_csv(tmp, index=False)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return path
+        return atomic_write(path, lambda tmp: self.table.to_csv(tmp, index=False))
 
 
 #: Columns of :attr:`Comparison.table`, in order.

@@ -4,8 +4,6 @@ The shipped default lexicon (``data/lexicon.csv``, built by ``data/build_lexicon
 see ``docs/lexicon.md``) has 50 three-letter items of each type. Items are stored
 lowercase (acronyms too).
 """
-import os
-import tempfile
 from collections import Counter
 from itertools import combinations
 from math import comb
@@ -14,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._io import atomic_write
 from ._paths import data_file
 from .coding import get_coding
 
@@ -210,18 +209,7 @@ class Lexicon:
         ----------
         path : str or os.PathLike
         """
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                   suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", newline="") as f:
-                self._table.to_csv(f, index=False, lineterminator="\n")
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        atomic_write(path, lambda tmp: self._table.to_csv(tmp, index=False, lineterminator="\n"))
 
 
 def load_lexicon(path=None, coding=None):

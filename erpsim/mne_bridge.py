@@ -44,12 +44,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import warnings
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
+
+from ._io import atomic_write
 
 __all__ = [
     "ONSET_TICK",
@@ -548,18 +549,9 @@ def save_evokeds(path, evokeds):
         items = list(evokeds)
     if not items:
         raise ValueError("no evokeds to save")
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = "-ave.fif.gz" if path.name.endswith(".gz") else "-ave.fif"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    os.close(fd)
-    try:
-        mne.write_evokeds(tmp, items, overwrite=True, verbose="error")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: mne.write_evokeds(tmp, items, overwrite=True,
+                                                             verbose="error"), suffix=suffix)
 
 
 def load_evokeds(path):

@@ -7,14 +7,13 @@ held at exactly zero by ``Architecture.mask``.
 """
 import io
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ._io import atomic_write_bytes
 from .config import LAYERS, ModelConfig
 
 FORMAT_VERSION = 1
@@ -294,29 +293,3 @@ def project_signs(W, arch):
     W[..., pos] = np.maximum(W[..., pos], 0.0)
     W[..., neg] = np.minimum(W[..., neg], 0.0)
     return W
-
-
-def set_default_permissions(path):
-    """Give a file made by ``mkstemp`` (mode 0600) the permissions of an ordinary new file."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
-
-
-def atomic_write_bytes(path, data):
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        set_default_permissions(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path

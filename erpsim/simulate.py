@@ -10,6 +10,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__
+from ._io import atomic_write
 from .coding import get_coding
 from .config import Envelope
 from .engine import make_schedule, run
@@ -134,24 +135,7 @@ def serp_by_type(ds):
 
 def save_result(ds, path):
     """Write a result to NetCDF (h5netcdf) atomically; returns the path."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from .network import set_default_permissions
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="h5netcdf")
-        set_default_permissions(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
 
 
 def load_result(path):

@@ -6,9 +6,8 @@
 Writes ``DIR/comparison.csv`` (one row per condition), ``DIR/curves.csv`` (the aligned
 EEG and model curves) and ``DIR/comparison.png`` (MNE-style plot). See ``docs/mne.md``.
 """
-import os
-import tempfile
 from pathlib import Path
+from .._io import atomic_write as _atomic
 
 
 def parse_conditions(pairs):
@@ -37,21 +36,6 @@ def curves_table(comparison):
                             "model_scaled": f"model_scaled_{units}"})
     return df[["condition", "eeg_condition", "item_type", "presentation", "time_ms",
                "in_window", f"eeg_{units}", "model_activation", f"model_scaled_{units}"]]
-
-
-def _atomic(path, write):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 def write_outputs(comparison, out_dir, stem="comparison", title=None):

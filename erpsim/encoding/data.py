@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .._io import atomic_write
+
 
 #: Spellings in the released files that differ from the nouns of the paper.
 WORD_ALIASES = {"refridgerator": "refrigerator"}
@@ -341,8 +343,6 @@ def save_participant(path, participant):
     path : str or path-like
     participant : ParticipantData
     """
-    import os
-    import tempfile
 
     from scipy.io import savemat
 
@@ -374,12 +374,5 @@ def save_participant(path, participant):
             "dimz": float(grid[2]), "colToCoord": coords.astype(np.float64),
             "coordToCol": coord_to_col}
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".mat.tmp")
-    os.close(fd)
-    try:
-        savemat(tmp, {"meta": meta, "info": info, "data": data})
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(path, lambda tmp: savemat(tmp, {"meta": meta, "info": info, "data": data}),
+                 suffix=".mat")

@@ -3,30 +3,15 @@
 Used by ``erpsim encode`` and ``analyses/mitchell.py``.
 """
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
+from .._io import atomic_write as _atomic_write
 
 #: Voxels per participant in the released data (about; participant 1 has 21,764).
 PARTICIPANT_VOXELS = 21764
 #: Default synthetic settings (``docs/encoding.md`` gives the accuracy they yield).
 SYNTHETIC_DEFAULTS = {"n_voxels": PARTICIPANT_VOXELS, "n_informative": 2000, "noise": 6.5}
-
-
-def _atomic_write(path, write):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
 
 
 def _write_text(path, text):

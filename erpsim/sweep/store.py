@@ -22,34 +22,15 @@ from __future__ import annotations
 import json
 import os
 import socket
-import tempfile
 import time
 from pathlib import Path
 
 import pandas as pd
 import xarray as xr
+from .._io import atomic_write as _atomic_write
 
 FORMAT = "erpsim-sweep"
 FORMAT_VERSION = 1
-
-
-def _atomic_write(path, write):
-    """Call ``write(tmp_path)``, then move the temporary file onto ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
 
 
 class SweepStore:
