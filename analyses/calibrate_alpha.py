@@ -5,8 +5,9 @@
 
 ``test``: the choices that act at test time on trained weights, scored on the shipped
 instances in two stages. (1) The base dynamics of the first presentation without the
-envelope: the pre-stimulus blank length (1-24 ticks) and the initial net input of every
-unit (-4 to 1), scored on the first presentation (``base_search.csv``). (2) For the
+envelope: the pre-stimulus blank length (1-24 ticks), the initial net input of every
+unit (-4 to 1) and the inhibition gain (0.5-2, multiplying the inhibitory weights),
+scored on the first presentation (``base_search.csv``). (2) For the
 best five bases, every envelope of the grid (family, θ, time constants, layers, clock
 start), scored on both presentations (``test_search.csv``, every candidate, sorted;
 ``best_test.json``).
@@ -37,6 +38,7 @@ from erpsim.training import TrainingSettings, train  # noqa: E402
 HERE = Path(__file__).resolve().parent
 BLANKS = tuple(range(1, 25))
 INIT_NETS = (-4.0, -3.0, -2.0, -1.0, 0.0, 1.0)
+INH_GAINS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 N_BASES = 5
 
 
@@ -59,7 +61,8 @@ def plot_best(network, lexicon, rows, out, title):
     for ax, p in zip(axes, (1, 2)):
         ax.plot(published["tick"], published.sel(presentation=p), "k-", lw=2.5, label="published")
     for rank, (_, row) in enumerate(rows.head(3).iterrows()):
-        net = network.with_config(n_blank=int(row["n_blank"]), init_net=float(row["init_net"]))
+        net = network.with_config(n_blank=int(row["n_blank"]), init_net=float(row["init_net"]),
+                                  inh_gain=float(row.get("inh_gain", 1.0)))
         curves = words_curves(net, lexicon, envelope_from_row(row)).sel(tick=slice(20, 38))
         for ax, p in zip(axes, (1, 2)):
             ax.plot(curves["tick"], curves.sel(presentation=p), lw=1.5 if rank == 0 else 0.8,
@@ -80,10 +83,10 @@ def stage_test(args):
     lexicon = erpsim.load_lexicon()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    base = search_base(network, lexicon, blanks=BLANKS, init_nets=INIT_NETS)
+    base = search_base(network, lexicon, blanks=BLANKS, init_nets=INIT_NETS, inh_gains=INH_GAINS)
     base.to_csv(out / "base_search.csv", index=False)
     print(base.head(10).to_string())
-    bases = list(base[["n_blank", "init_net"]].head(N_BASES).itertuples(index=False))
+    bases = list(base[["n_blank", "init_net", "inh_gain"]].head(N_BASES).itertuples(index=False))
     table = search_test_time(network, lexicon, bases=bases)
     table.to_csv(out / "test_search.csv", index=False)
     best = table.iloc[0].to_dict()
@@ -108,7 +111,7 @@ def stage_train(args):
                 net, history = train(net, lexicon, TrainingSettings(
                     max_epochs=args.epochs, with_envelope=with_env), progress=False)
                 base = search_base(net, lexicon, blanks=BLANKS, init_nets=INIT_NETS)
-                bases = list(base[["n_blank", "init_net"]].head(2).itertuples(index=False))
+                bases = list(base[["n_blank", "init_net", "inh_gain"]].head(2).itertuples(index=False))
                 table = search_test_time(net, lexicon, bases=bases, grid=small_grid,
                                          progress=False)
                 top = table.iloc[0].to_dict()

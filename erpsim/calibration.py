@@ -117,37 +117,40 @@ def describe(envelope):
     return d
 
 
-def search_base(network, lexicon, *, blanks, init_nets, backend="numba"):
+def search_base(network, lexicon, *, blanks, init_nets, inh_gains=(1.0,), backend="numba"):
     """Stage 1: the base dynamics of the first presentation, without the envelope.
 
-    Scores every (blank length, initial net input) pair on the first presentation only
-    (``rmse1``, ``r1``): the envelope cannot create the relaxation at onset or the
-    post-peak decline, so these are set by the base dynamics.
+    Scores every (blank length, initial net input, inhibition gain) combination on the
+    first presentation only (``rmse1``, ``r1``): the envelope cannot create the
+    relaxation at onset or the post-peak decline, so these are set by the base dynamics.
+    The inhibition gain (``ModelConfig.inh_gain``) multiplies the trained inhibitory
+    weights.
 
     Returns
     -------
     pandas.DataFrame sorted by ``rmse1``.
     """
     rows = []
-    for blank, init_net in itertools.product(blanks, init_nets):
-        net = network.with_config(n_blank=blank, init_net=init_net)
+    for gain, blank, init_net in itertools.product(inh_gains, blanks, init_nets):
+        net = network.with_config(n_blank=blank, init_net=init_net, inh_gain=gain)
         scores = score_words(words_curves(net, lexicon, None, backend))
-        rows.append({"n_blank": blank, "init_net": init_net, "r1": scores["r1"],
-                     "rmse1": scores["rmse1"]})
+        rows.append({"n_blank": blank, "init_net": init_net, "inh_gain": gain,
+                     "r1": scores["r1"], "rmse1": scores["rmse1"]})
     return pd.DataFrame(rows).sort_values("rmse1", ignore_index=True)
 
 
-def search_test_time(network, lexicon, *, bases=((20, 0.0),), grid=None, backend="numba",
+def search_test_time(network, lexicon, *, bases=((20, 0.0, 1.0),), grid=None, backend="numba",
                      progress=True):
-    """Stage 2: every envelope of ``grid`` on each base (blank length, initial net input).
+    """Stage 2: every envelope of ``grid`` on each base (blank length, initial net input,
+    inhibition gain).
 
     Parameters
     ----------
     network : Network
         Trained instances (weights are not changed).
-    bases : sequence of (int, float)
-        (blank ticks before onset at test time, initial net input) pairs; tick labels keep
-        onset = 20.
+    bases : sequence of (int, float, float)
+        (blank ticks before onset at test time, initial net input, inhibition gain); tick
+        labels keep onset = 20.
     grid : EnvelopeGrid or None
 
     Returns
@@ -161,11 +164,12 @@ def search_test_time(network, lexicon, *, bases=((20, 0.0),), grid=None, backend
     rows = []
     with tqdm(total=len(bases) * (len(envelopes) + 1), disable=not progress,
               desc="envelope search") as bar:
-        for blank, init_net in bases:
-            net = network.with_config(n_blank=int(blank), init_net=float(init_net))
+        for blank, init_net, gain in bases:
+            net = network.with_config(n_blank=int(blank), init_net=float(init_net),
+                                      inh_gain=float(gain))
             for env in [None] + envelopes:
                 scores = score_words(words_curves(net, lexicon, env, backend))
-                rows.append({"n_blank": int(blank), "init_net": float(init_net), **describe(env),
-                             **scores})
+                rows.append({"n_blank": int(blank), "init_net": float(init_net),
+                             "inh_gain": float(gain), **describe(env), **scores})
                 bar.update()
     return rank(pd.DataFrame(rows))

@@ -136,6 +136,10 @@ class ModelConfig:
         Label of the first stimulus tick (20 in the published figure).
     init_net : float
         Net input of every unit at the start of a trial (0 gives outputs of 0.5).
+    inh_gain : float
+        Multiplies every inhibitory (pool -> layer) weight in the dynamics, in simulation
+        and training alike: the inhibition strength, a calibration knob that trained
+        weights can be run under (1 leaves them as they are).
     n_targets : int
         Training targets apply over the last ``n_targets`` stimulus ticks.
     bias_init : float
@@ -165,6 +169,7 @@ class ModelConfig:
     n_stim: int = 20
     onset_tick: int = 20
     init_net: float = 0.0
+    inh_gain: float = 1.0
     n_targets: int = 5
     bias_init: float = -2.0
     envelope: Envelope | None = None
@@ -188,6 +193,7 @@ class ModelConfig:
         _finite_number("dt", self.dt, 0.0, 1.0, low_open=True)
         _finite_number("gain", self.gain, 0.0)
         _finite_number("init_net", self.init_net)
+        _finite_number("inh_gain", self.inh_gain, 0.0, low_open=True)
         _finite_number("bias_init", self.bias_init)
         _check(self.clamp in CLAMPS, f"unknown clamp {self.clamp!r}; choose from {CLAMPS}")
         _check(self.protocol in PROTOCOLS, f"unknown protocol {self.protocol!r}; choose from {PROTOCOLS}")

@@ -70,6 +70,10 @@ class Architecture:
                 out.append(Projection(layer + "I", layer, -1))
         return tuple(out)
 
+    def weight_gain(self, inh_gain):
+        """(n_units, n_units) multipliers: ``inh_gain`` on inhibitory weights, 1 elsewhere."""
+        return np.where(self.sign < 0, inh_gain, 1.0)
+
     def units_of(self, group):
         """Indices of the units of one group (e.g. ``"S"`` or ``"SI"``)."""
         if group not in self.slices:
@@ -205,6 +209,18 @@ class Network:
             raise ValueError("weights violate the sign constraints (excitatory >= 0, inhibitory <= 0)")
         if self.seeds is not None and len(self.seeds) != self.W.shape[0]:
             raise ValueError(f"{len(self.seeds)} seeds for {self.W.shape[0]} instances")
+
+    def effective_weights(self):
+        """The weights the dynamics use: inhibitory weights times ``config.inh_gain``.
+
+        Returns
+        -------
+        ndarray (n_instances, n_units, n_units)
+            ``W`` itself when the gain is 1, else a scaled copy.
+        """
+        if self.config.inh_gain == 1.0:
+            return self.W
+        return self.W * self.arch.weight_gain(self.config.inh_gain)
 
     def project_signs(self):
         """Clip every weight to its allowed half-line and zero absent projections (in place)."""

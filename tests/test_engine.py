@@ -437,3 +437,21 @@ def test_late_clock_values_use_the_envelope_not_the_table_end(backend):
     expected = naive_simulate(net, x, schedule, env)
     _, units = run(net, x, schedule, envelope=env, backend=backend, record_units=True)
     np.testing.assert_allclose(units, expected, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_inhibition_gain_scales_only_the_inhibitory_weights(backend):
+    config = ModelConfig(n_auto=6, n_hidden=8, n_sem=8, n_blank=3, n_stim=6)
+    net = Network.initialize(config, 2, rng=0)
+    x = (np.random.default_rng(1).random((5, config.n_input)) < 0.5).astype(float)
+    schedule = make_schedule(config, 1)
+    gained = net.with_config(inh_gain=1.5)
+    W = net.W.copy()
+    W[:, net.arch.sign < 0] *= 1.5
+    by_hand = Network(config, W, net.b)
+    np.testing.assert_allclose(run(gained, x, schedule, backend=backend)[0],
+                               run(by_hand, x, schedule, backend=backend)[0], rtol=0, atol=1e-15)
+    assert not np.allclose(run(gained, x, schedule, backend=backend)[0],
+                           run(net, x, schedule, backend=backend)[0])
+    with pytest.raises(ValueError, match="inh_gain"):
+        config.replace(inh_gain=0.0)

@@ -99,11 +99,11 @@ def test_searches_rank_candidates_by_their_scores():
     config = erpsim.ModelConfig(n_auto=8, n_hidden=10, n_sem=10)
     net = erpsim.Network.initialize(config, 2, rng=0)
     lexicon = erpsim.load_lexicon().subset(2, rng=0)
-    base = search_base(net, lexicon, blanks=(2, 20), init_nets=(-2.0, 0.0))
-    assert len(base) == 4 and base["rmse1"].is_monotonic_increasing
+    base = search_base(net, lexicon, blanks=(2, 20), init_nets=(-2.0, 0.0), inh_gains=(1.0, 1.5))
+    assert len(base) == 8 and base["rmse1"].is_monotonic_increasing
     grid = EnvelopeGrid(families=("alpha",), thetas=(0.1,), peaks=(4.0,), layers=(("S",),),
                         clock_starts=(0,))
-    table = search_test_time(net, lexicon, bases=[(20, 0.0)], grid=grid, progress=False)
+    table = search_test_time(net, lexicon, bases=[(20, 0.0, 1.0)], grid=grid, progress=False)
     assert set(table["family"]) == {"none", "alpha"}
     for _, group in table.groupby("pattern", sort=False):
         assert group["score"].is_monotonic_increasing

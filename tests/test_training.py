@@ -219,3 +219,29 @@ def test_lexical_decision_bad_input():
         lexical_decision(ds)
     with pytest.raises(ValueError, match="unknown lexical decision measure"):
         lexical_decision(ds, measure="speed")
+
+
+def test_training_under_an_inhibition_gain():
+    config = erpsim.ModelConfig(n_auto=6, n_hidden=8, n_sem=8, n_blank=3, n_stim=6, n_targets=2,
+                                inh_gain=1.25)
+    net, history = train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(),
+                         TrainingSettings(max_epochs=60, check_every=10, n_active=2,
+                                          pretrain_epochs=5), progress=False)
+    assert history["loss"].iloc[-1] < history["loss"].iloc[0]
+    net.validate()
+
+
+def test_gradient_through_the_inhibition_gain():
+    # d loss / d W = gain * (d loss / d W_eff) on inhibitory weights
+    config = erpsim.ModelConfig(**SMALL)
+    net, args, params = problem(config)
+    gain = net.arch.weight_gain(1.3)
+    _, dW_eff, _ = grad_ref.loss_and_grad(net.W * gain, net.b, *args, **params)
+    d, s = np.argwhere(net.arch.sign < 0)[3]
+    h = 1e-4
+    Wp, Wm = net.W.copy(), net.W.copy()
+    Wp[:, d, s] += h
+    Wm[:, d, s] -= h
+    numeric = (grad_ref.loss_and_grad(Wp * gain, net.b, *args, **params)[0]
+               - grad_ref.loss_and_grad(Wm * gain, net.b, *args, **params)[0]) / (2 * h)
+    np.testing.assert_allclose(numeric, 1.3 * dW_eff[:, d, s], rtol=1e-6)

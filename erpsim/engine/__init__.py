@@ -76,7 +76,8 @@ def run(network, x, schedule, *, envelope=None, backend="numba", record_units=Fa
         group_index=arch.group_index, n_groups=len(arch.groups), record_units=record_units)
     if backend != "numpy":
         params["blocks"] = arch.blocks
-    return module.simulate(network.W.astype(dtype), network.b.astype(dtype), x.astype(dtype),
+    return module.simulate(network.effective_weights().astype(dtype), network.b.astype(dtype),
+                           x.astype(dtype),
                            schedule.stim, schedule.reset, **params)
 
 

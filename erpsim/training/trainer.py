@@ -165,6 +165,16 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
     grads = importlib.import_module(GRADIENTS[settings.backend])
     extra = {"blocks": arch.blocks} if settings.backend == "numba" else {}
 
+    gain = arch.weight_gain(config.inh_gain) if config.inh_gain != 1.0 else None
+
+    def loss_and_grad(W, b):
+        """Loss and gradient with respect to the stored weights (through ``inh_gain``)."""
+        W_eff = W if gain is None else W * gain
+        loss, dW, db = grads.loss_and_grad(W_eff, b, x, patterns, weights, schedule.stim,
+                                           schedule.reset, targets_at, arch.semantic_slice,
+                                           arch.mask, **params, **extra)
+        return loss, (dW if gain is None else dW * gain), db
+
     n_inst = network.n_instances
     W, b = network.W, network.b
     opt = Adam([W, b], lr=settings.lr)
@@ -185,9 +195,7 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
         due = epoch % settings.check_every == 0 or epoch == settings.max_epochs - 1
         if due and not (resumed and epoch == start):
             acc = semantic_accuracy(network, x, patterns, envelope)
-            loss, _, _ = grads.loss_and_grad(W, b, x, patterns, weights, schedule.stim,
-                                             schedule.reset, targets_at, arch.semantic_slice,
-                                             arch.mask, **params, **extra)
+            loss, _, _ = loss_and_grad(W, b)
             improved = (acc > best["acc"]) | ((acc == best["acc"]) & (loss < best["loss"]))
             best["acc"][improved], best["loss"][improved] = acc[improved], loss[improved]
             best["W"][improved], best["b"][improved] = W[improved], b[improved]
@@ -202,9 +210,7 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
                 _save_checkpoint(checkpoint, network, opt, active, best, epoch, history)
         if not active.any():
             break
-        loss, dW, db = grads.loss_and_grad(W, b, x, patterns, weights, schedule.stim,
-                                           schedule.reset, targets_at, arch.semantic_slice,
-                                           arch.mask, **params, **extra)
+        loss, dW, db = loss_and_grad(W, b)
         if settings.grad_clip is not None:
             norm = np.sqrt((dW ** 2).sum(axis=(1, 2)) + (db ** 2).sum(axis=1))
             scale = np.minimum(1.0, settings.grad_clip / np.maximum(norm, 1e-300))
