@@ -116,7 +116,7 @@ def stage_train(args):
                                          progress=False)
                 top = table.iloc[0].to_dict()
                 rows.append({"dt": dt, "train_blank": blank, "train_with_envelope": with_env,
-                             "accuracy": sum(net.meta["accuracy"]) / args.instances,
+                             "train_accuracy": sum(net.meta["accuracy"]) / args.instances,
                              "epochs": net.meta["epochs"], **top})
                 print(rows[-1], flush=True)
     import pandas as pd

@@ -76,7 +76,7 @@ def main():
     args = parser.parse_args()
     import numba
     numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
-    config = erpsim.default_config()
+    config = erpsim.training_config()
     lexicon = erpsim.load_lexicon().trained
     coding = erpsim.coding.get_coding(config.coding)
     x = coding.encode(list(lexicon.items))

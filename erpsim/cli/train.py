@@ -23,10 +23,10 @@ def run(args):
     import time
     from pathlib import Path
 
-    from .. import default_config, load_lexicon
+    from .. import load_lexicon, training_config
     from ..network import Network
     from ..training import TrainingSettings, train
-    config = default_config()
+    config = training_config()
     changes = {}
     if args.dt is not None:
         changes["dt"] = args.dt
