@@ -100,7 +100,7 @@ def tiny_lexicon():
 def test_small_network_converges_and_keeps_signs():
     config = erpsim.ModelConfig(n_auto=10, n_hidden=20, n_sem=20, n_blank=4, n_stim=10)
     net = erpsim.Network.initialize(config, 2, rng=5)
-    net, history = train(net, tiny_lexicon(), TrainingSettings(max_epochs=1500, check_every=20,
+    net, history = train(net, tiny_lexicon(), TrainingSettings(max_epochs=4000, check_every=20,
                                                                 n_active=3, pretrain_epochs=100),
                          progress=False)
     assert list(net.meta["accuracy"]) == [1.0, 1.0]

@@ -1,41 +1,42 @@
 """numba backpropagation through time (same equations as :mod:`erpsim.training.reference`).
 
 Each (instance, tile of items) task runs the forward pass with the simulation engine's
-own tick function, keeps the tile's history, then walks back through it. Every task
-accumulates its gradient into its own slot; the slots are summed per instance after.
+own tick function, keeps the tile's history, then walks back through it: the gradient
+with respect to the previous outputs is the forward sum over the transposed weights
+(``WT``, the same vectorised block routine), and the weight gradient an outer product
+over the tile's 8 items. Every task accumulates its gradient into its own slot; the
+slots are summed per instance after.
 """
 import math
 
 import numpy as np
 from numba import njit, prange
 
-from ..engine.cpu import TILE, reset_tile, tick_tile, tile_drive
+from ..engine.cpu import TILE, _add_block, reset_tile, tick_tile, tile_drive
+
+if TILE != 8:
+    raise ImportError("erpsim.training.cpu._outer_block is written out for tiles of 8 items")
 
 EPS = 1e-12
 
 
 @njit(cache=True, fastmath={"contract"})
-def _back_block(W, i, d0, d1, s0, s1, g, prev, g_y, dW, dt):
-    """For one projection: g_y[k, s] += dt Σ_d W[d, s] g[k, d]; dW[d, s] += dt Σ_k g[k, d] prev[k, s]."""
+def _outer_block(dW, d0, d1, s0, s1, gd, prev):  # written out for TILE == 8
+    """dW[d, s] += Σ_k gd[k, d] prev[k, s] over the tile's 8 items (one projection)."""
+    p0, p1, p2, p3 = prev[0, s0:s1], prev[1, s0:s1], prev[2, s0:s1], prev[3, s0:s1]
+    p4, p5, p6, p7 = prev[4, s0:s1], prev[5, s0:s1], prev[6, s0:s1], prev[7, s0:s1]
     n = s1 - s0
     for d in range(d0, d1):
-        w_row = W[i, d, s0:s1]
-        dw_row = dW[d, s0:s1]
-        for k in range(0, TILE, 4):
-            c0, c1, c2, c3 = dt * g[k, d], dt * g[k + 1, d], dt * g[k + 2, d], dt * g[k + 3, d]
-            p0, p1, p2, p3 = prev[k, s0:s1], prev[k + 1, s0:s1], prev[k + 2, s0:s1], prev[k + 3, s0:s1]
-            q0, q1, q2, q3 = g_y[k, s0:s1], g_y[k + 1, s0:s1], g_y[k + 2, s0:s1], g_y[k + 3, s0:s1]
-            for j in range(n):
-                w = w_row[j]
-                q0[j] += w * c0
-                q1[j] += w * c1
-                q2[j] += w * c2
-                q3[j] += w * c3
-                dw_row[j] += c0 * p0[j] + c1 * p1[j] + c2 * p2[j] + c3 * p3[j]
+        c0, c1, c2, c3 = gd[0, d], gd[1, d], gd[2, d], gd[3, d]
+        c4, c5, c6, c7 = gd[4, d], gd[5, d], gd[6, d], gd[7, d]
+        row = dW[d, s0:s1]
+        for j in range(n):
+            row[j] += (c0 * p0[j] + c1 * p1[j] + c2 * p2[j] + c3 * p3[j]
+                       + c4 * p4[j] + c5 * p5[j] + c6 * p6[j] + c7 * p7[j])
 
 
 @njit(parallel=True, cache=True)
-def grad_kernel(W, b, x, target, weights, stim, reset, targets_at, dt, gain, init_net,
+def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt, gain, init_net,
                 hard_clamp, in0, s0, s1, env_mask, env_table, theta, clock_start, recovery,
                 blocks, active, loss_part, dW_part, db_part):
     n_inst, n_units = b.shape
@@ -74,6 +75,7 @@ def grad_kernel(W, b, x, target, weights, stim, reset, targets_at, dt, gain, ini
         g = np.zeros((TILE, n_units))
         g_next = np.zeros((TILE, n_units))
         g_y = np.zeros((TILE, n_units))
+        gd = np.zeros((TILE, n_units))
         loss = 0.0
         for t in range(n_ticks - 1, -1, -1):
             chained = t + 1 < n_ticks and not reset[t + 1]
@@ -98,11 +100,13 @@ def grad_kernel(W, b, x, target, weights, stim, reset, targets_at, dt, gain, ini
                             g[k, u] += w * (s_hist[t, k, u] - tv)
             for k in range(TILE):
                 for u in range(n_units):
-                    db[u] += dt * g[k, u]
+                    gd[k, u] = dt * g[k, u]
+                    db[u] += gd[k, u]
+            # g_y = dt Wᵀ g for the tick before (the transposed projections), and dW
             g_y[:] = 0.0
             for p in range(blocks.shape[0]):
-                _back_block(W, i, blocks[p, 0], blocks[p, 1], blocks[p, 2], blocks[p, 3],
-                            g, prev[t], g_y, dW, dt)
+                _add_block(WT, i, blocks[p, 2], blocks[p, 3], blocks[p, 0], blocks[p, 1], gd, g_y)
+                _outer_block(dW, blocks[p, 0], blocks[p, 1], blocks[p, 2], blocks[p, 3], gd, prev[t])
             g_next[:] = g
         loss_part[task] = loss
 
@@ -119,7 +123,8 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
     dW_part = np.zeros((n_inst * n_tiles, n, n))
     db_part = np.zeros((n_inst * n_tiles, n))
     f64 = np.float64
-    grad_kernel(np.ascontiguousarray(W, dtype=f64), np.ascontiguousarray(b, dtype=f64),
+    W = np.ascontiguousarray(W, dtype=f64)
+    grad_kernel(W, np.ascontiguousarray(np.swapaxes(W, 1, 2)), np.ascontiguousarray(b, dtype=f64),
                 np.ascontiguousarray(x, dtype=f64), np.ascontiguousarray(target, dtype=f64),
                 np.ascontiguousarray(weights, dtype=f64), np.asarray(stim, dtype=np.bool_),
                 np.asarray(reset, dtype=np.bool_), np.asarray(targets_at, dtype=np.bool_),
