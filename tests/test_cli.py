@@ -97,7 +97,8 @@ def test_simulate_saved_model(tmp_path, model_path, lexicon_path, capsys):
     values = ds["serp"].values
     assert np.all((values > 0) & (values < 1))
     stdout = capsys.readouterr().out
-    assert "wrote" in stdout and "serp.nc" in stdout and "peak sERP word" in stdout
+    assert "wrote" in stdout and "serp.nc" in stdout and "peak sERP after onset" in stdout
+    assert "  word " in stdout and " at tick " in stdout
 
 
 def test_simulate_no_alpha_and_one_presentation(tmp_path, model_path, lexicon_path):

@@ -90,6 +90,7 @@ def load_network(model=None, instances=None, seed=0):
 
 
 def run_simulate(args):
+    import numpy as np
     from erpsim import Envelope, load_lexicon, save_result, serp_by_type, simulate
     from erpsim.network import atomic_write_bytes
     from erpsim.plotting import plot_serp_by_type
@@ -122,10 +123,15 @@ def run_simulate(args):
     print(f"simulated {source}: {net.n_instances} instance(s) x {len(lexicon)} items x "
           f"{args.presentations} presentation(s), {ds.sizes['tick']} ticks, {model}, "
           f"backend {args.backend}")
-    peak = by_type.mean("instance").max("tick")
-    for item_type in by_type["item_type"].values:
-        values = ", ".join(f"{float(v):.4f}" for v in peak.sel(item_type=item_type).values)
-        print(f"  peak sERP {item_type:<10} {values}")
+    onset = net.config.onset_tick
+    after_onset = by_type.mean("instance").sel(tick=slice(onset, None))
+    peak = after_onset.max("tick")
+    peak_tick = after_onset["tick"].values[after_onset.argmax("tick").values]
+    print(f"peak sERP after onset (tick {onset}), per presentation:")
+    for k, item_type in enumerate(by_type["item_type"].values):
+        values = ", ".join(f"{float(v):.4f} at tick {int(t)}" for v, t in
+                           zip(peak.sel(item_type=item_type).values, np.atleast_1d(peak_tick[k])))
+        print(f"  {item_type:<10} {values}")
     print(f"wrote {nc_path}")
     print(f"wrote {png_path}")
     return 0
