@@ -10,7 +10,11 @@ unit (-4 to 1) and the inhibition gain (0.5-2, multiplying the inhibitory weight
 scored on the first presentation (``base_search.csv``). (2) For the
 best five bases, every envelope of the grid (family, θ, time constants, layers, clock
 start), scored on both presentations (``test_search.csv``, every candidate, sorted;
-``best_test.json``).
+``best_test.json``). (2b) For the candidates that keep the trained items correct: the
+clocks' recovery rule (none, 3 or 10 ticks below θ) and the repetition protocol's
+timing (reset, or activations carried over through 0, 10 or 20 blank ticks;
+``clock_protocol_search.csv``); the default protocol stays "reset", so only reset
+candidates compete for the default.
 
 ``train``: screens the choices that need retraining — ``dt``, training with the
 envelope on or off, and the blank length during training — on a few instances with a
@@ -30,8 +34,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import pandas as pd  # noqa: E402
+
 import erpsim  # noqa: E402
-from erpsim.calibration import (EnvelopeGrid, search_base, search_test_time,  # noqa: E402
+from erpsim.calibration import (EnvelopeGrid, envelope_of, rank,  # noqa: E402
+                                search_base, search_clock_and_protocol, search_test_time,
                                 words_curves)
 from erpsim.training import TrainingSettings, train  # noqa: E402
 
@@ -42,31 +49,20 @@ INH_GAINS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 N_BASES = 5
 
 
-def envelope_from_row(row):
-    if row["family"] == "none":
-        return None
-    layers = tuple(row["layers"])
-    if row["family"] == "alpha":
-        return erpsim.Envelope("alpha", float(row["theta"]), peak=float(row["peak"]),
-                               layers=layers, clock_start=int(row["clock_start"]))
-    return erpsim.Envelope("biexp", float(row["theta"]), tau_rise=float(row["tau_rise"]),
-                           tau_decay=float(row["tau_decay"]), layers=layers,
-                           clock_start=int(row["clock_start"]))
-
-
 def plot_best(network, lexicon, rows, out, title):
     import matplotlib.pyplot as plt
     published = erpsim.datasets.load_published_words()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, p in zip(axes, (1, 2)):
         ax.plot(published["tick"], published.sel(presentation=p), "k-", lw=2.5, label="published")
-    for rank, (_, row) in enumerate(rows.head(3).iterrows()):
+    for place, (_, row) in enumerate(rows.head(3).iterrows()):
         net = network.with_config(n_blank=int(row["n_blank"]), init_net=float(row["init_net"]),
                                   inh_gain=float(row.get("inh_gain", 1.0)))
-        curves = words_curves(net, lexicon, envelope_from_row(row)).sel(tick=slice(20, 38))
+        curves = words_curves(net, lexicon, envelope_of(row), protocol=row.get("protocol", "reset"),
+                              gap=int(row.get("gap", 0))).sel(tick=slice(20, 38))
         for ax, p in zip(axes, (1, 2)):
-            ax.plot(curves["tick"], curves.sel(presentation=p), lw=1.5 if rank == 0 else 0.8,
-                    label=f"#{rank + 1}: score {row['score']:.4f}")
+            ax.plot(curves["tick"], curves.sel(presentation=p), lw=1.5 if place == 0 else 0.8,
+                    label=f"#{place + 1}: score {row['score']:.4f}")
     for ax, p in zip(axes, (1, 2)):
         ax.set_title(f"words, presentation {p}")
         ax.set_xlabel("tick")
@@ -89,6 +85,14 @@ def stage_test(args):
     bases = list(base[["n_blank", "init_net", "inh_gain"]].head(N_BASES).itertuples(index=False))
     table = search_test_time(network, lexicon, bases=bases)
     table.to_csv(out / "test_search.csv", index=False)
+    # stage 2b: recovery and protocol timing for the candidates that keep the model reading
+    clock = search_clock_and_protocol(network, lexicon, table[table["accurate"]].head(12))
+    clock.to_csv(out / "clock_protocol_search.csv", index=False)
+    print(clock.head(10).to_string())
+    # the default protocol stays "reset" (the control's presentations must coincide)
+    table = rank(pd.concat([table.assign(protocol="reset", gap=0),
+                            clock[clock["protocol"] == "reset"]], ignore_index=True)
+                 .drop(columns="accurate"))
     best = table.iloc[0].to_dict()
     (out / "best_test.json").write_text(json.dumps(best, indent=1, default=float) + "\n")
     plot_best(network, lexicon, table, out / "calibration.png",

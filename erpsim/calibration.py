@@ -89,11 +89,11 @@ def trained_accuracy(network, envelope):
     return float(semantic_accuracy(network, x, patterns, envelope).mean())
 
 
-def words_curves(network, lexicon, envelope, backend="numba"):
+def words_curves(network, lexicon, envelope, backend="numba", protocol=None, gap=None):
     """Mean words sERP per presentation (dims presentation, tick) of a repetition run."""
     words = lexicon.of_type("word")
     ds = simulate_repetition(network, words, envelope=envelope if envelope is not None else False,
-                             backend=backend)
+                             backend=backend, protocol=protocol, gap=gap)
     return serp_by_type(ds).sel(item_type="word").mean("instance")
 
 
@@ -195,3 +195,52 @@ def search_test_time(network, lexicon, *, bases=((20, 0.0, 1.0),), grid=None, ba
                              "accuracy": trained_accuracy(net, env)})
                 bar.update()
     return rank(pd.DataFrame(rows))
+
+
+def search_clock_and_protocol(network, lexicon, candidates, *, recoveries=(None, 3, 10),
+                              protocols=(("reset", 0), ("gap", 0), ("gap", 10), ("gap", 20)),
+                              backend="numba"):
+    """Stage 2b: the clock's recovery rule and the repetition protocol's timing.
+
+    Parameters
+    ----------
+    candidates : pandas.DataFrame
+        Rows of :func:`search_test_time` (base and envelope) to vary.
+    recoveries : sequence of int or None
+        Ticks below θ after which a unit's clock stops (None: never).
+    protocols : sequence of (str, int)
+        ("reset", 0): presentations start from the initial state, clocks carried over;
+        ("gap", G): activations carried over through G blank ticks.
+
+    Returns
+    -------
+    pandas.DataFrame ranked like :func:`search_test_time`, with ``protocol`` and ``gap``.
+    """
+    from dataclasses import replace
+    rows = []
+    for _, row in candidates.iterrows():
+        net = network.with_config(n_blank=int(row["n_blank"]), init_net=float(row["init_net"]),
+                                  inh_gain=float(row["inh_gain"]))
+        base_env = envelope_of(row)
+        for recovery, (protocol, gap) in itertools.product(recoveries, protocols):
+            env = replace(base_env, recovery=recovery)
+            scores = score_words(words_curves(net, lexicon, env, backend, protocol, gap))
+            rows.append({"n_blank": int(row["n_blank"]), "init_net": float(row["init_net"]),
+                         "inh_gain": float(row["inh_gain"]), **describe(env),
+                         "protocol": protocol, "gap": gap, **scores,
+                         "accuracy": trained_accuracy(net, env)})
+    return rank(pd.DataFrame(rows))
+
+
+def envelope_of(row):
+    """The Envelope described by a row of a search table (None for ``family == "none"``)."""
+    if row["family"] == "none":
+        return None
+    layers = tuple(row["layers"])
+    recovery = row.get("recovery")
+    recovery = None if recovery is None or pd.isna(recovery) else int(recovery)
+    common = dict(layers=layers, clock_start=int(row["clock_start"]), recovery=recovery)
+    if row["family"] == "alpha":
+        return Envelope("alpha", float(row["theta"]), peak=float(row["peak"]), **common)
+    return Envelope("biexp", float(row["theta"]), tau_rise=float(row["tau_rise"]),
+                    tau_decay=float(row["tau_decay"]), **common)

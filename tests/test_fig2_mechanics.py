@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 import erpsim
-from erpsim.calibration import EnvelopeGrid, score_words, search_base, search_test_time
+from erpsim.calibration import (EnvelopeGrid, envelope_of, score_words, search_base,
+                                search_clock_and_protocol, search_test_time)
 from erpsim.datasets import load_published_words
 from erpsim.fig2 import compute_fig2, serp_table, spectra_table, windows_table, write_tables
 
@@ -108,3 +109,10 @@ def test_searches_rank_candidates_by_their_scores():
     for _, group in table.groupby("pattern", sort=False):
         assert group["score"].is_monotonic_increasing
     assert not table["pattern"].iloc[1:].gt(table["pattern"].iloc[:-1].values).any()
+
+    clock = search_clock_and_protocol(net, lexicon, table[table["family"] == "alpha"],
+                                      recoveries=(None, 3), protocols=(("reset", 0), ("gap", 5)))
+    assert len(clock) == 4 and set(clock["protocol"]) == {"reset", "gap"}
+    assert set(clock["recovery"].fillna(0)) == {0, 3}
+    env = envelope_of(clock.iloc[0])
+    assert env.family == "alpha" and env.peak == 4.0 and env.layers == ("S",)
