@@ -205,7 +205,8 @@ def search_clock_and_protocol(network, lexicon, candidates, *, recoveries=(None,
     Parameters
     ----------
     candidates : pandas.DataFrame
-        Rows of :func:`search_test_time` (base and envelope) to vary.
+        Rows of :func:`search_test_time` (base and envelope) to vary; rows without an
+        envelope are skipped.
     recoveries : sequence of int or None
         Ticks below θ after which a unit's clock stops (None: never).
     protocols : sequence of (str, int)
@@ -222,6 +223,8 @@ def search_clock_and_protocol(network, lexicon, candidates, *, recoveries=(None,
         net = network.with_config(n_blank=int(row["n_blank"]), init_net=float(row["init_net"]),
                                   inh_gain=float(row["inh_gain"]))
         base_env = envelope_of(row)
+        if base_env is None:
+            continue
         for recovery, (protocol, gap) in itertools.product(recoveries, protocols):
             env = replace(base_env, recovery=recovery)
             scores = score_words(words_curves(net, lexicon, env, backend, protocol, gap))

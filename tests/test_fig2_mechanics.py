@@ -110,7 +110,7 @@ def test_searches_rank_candidates_by_their_scores():
         assert group["score"].is_monotonic_increasing
     assert not table["pattern"].iloc[1:].gt(table["pattern"].iloc[:-1].values).any()
 
-    clock = search_clock_and_protocol(net, lexicon, table[table["family"] == "alpha"],
+    clock = search_clock_and_protocol(net, lexicon, table,
                                       recoveries=(None, 3), protocols=(("reset", 0), ("gap", 5)))
     assert len(clock) == 4 and set(clock["protocol"]) == {"reset", "gap"}
     assert set(clock["recovery"].fillna(0)) == {0, 3}
