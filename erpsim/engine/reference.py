@@ -51,10 +51,9 @@ def envelope_step(s, clock, below, run_below, env_mask, env_table, theta, clock_
     return np.where(capped, np.minimum(s, cap), s)
 
 
-def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slice,
-             env_mask, env_table, theta, clock_start, recovery, group_index, n_groups,
-             record_units):
-    """Run every instance on every item for the ticks of a schedule.
+def run_ticks(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slice,
+              env_mask, env_table, theta, clock_start, recovery):
+    """Run every instance on every item, yielding each tick's state.
 
     Parameters
     ----------
@@ -67,8 +66,57 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
         Units that carry the envelope (all False for the ERP model).
     env_table : ndarray (n_table,)
         E(0), E(1), ...; clocks past the end use the last value.
+
+    Yields
+    ------
+    prev, s, y : ndarray (n_instances, n_items, n_units)
+        The outputs the tick's net input was computed from, the uncapped outputs σ(net)
+        and the tick's outputs. The arrays are not modified afterwards.
+    """
+    dtype = W.dtype
+    shape = (b.shape[0], x.shape[0], b.shape[1])
+    net = np.full(shape, init_net, dtype=dtype)
+    y_init = sigmoid(net)
+    y = y_init
+    clock = np.full(shape, -1, dtype=np.int64)
+    below = y_init < theta
+    run_below = np.zeros(shape, dtype=np.int64)
+    drive = (gain * (2.0 * x - 1.0)).astype(dtype)
+    W_T = np.swapaxes(W, 1, 2)
+    use_envelope = env_mask.any()
+    for t in range(len(stim)):
+        if reset[t]:
+            net = np.full(shape, init_net, dtype=dtype)
+            y = y_init
+            below[:] = y_init < theta
+        prev = y
+        inp = np.matmul(prev, W_T) + b[:, None, :]
+        if stim[t] and not hard_clamp:
+            inp[..., input_slice] += drive
+        net = (1.0 - dt) * net + dt * inp
+        s = sigmoid(net)
+        if use_envelope:
+            y = envelope_step(s, clock, below, run_below, env_mask, env_table, theta,
+                              clock_start, recovery)
+        else:
+            y = s
+        if stim[t] and hard_clamp:
+            y = y.copy()
+            y[..., input_slice] = x
+        yield prev, s, y
+
+
+def simulate(W, b, x, stim, reset, *, group_index, n_groups, record_units, **params):
+    """Run every instance on every item for the ticks of a schedule.
+
+    Parameters
+    ----------
+    W, b, x, stim, reset, **params
+        See :func:`run_ticks`.
     group_index : ndarray of int (n_units,)
         Group of each unit; group means are recorded.
+    n_groups : int
+    record_units : bool
 
     Returns
     -------
@@ -78,36 +126,11 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
     dtype = W.dtype
     n_inst, n_units = b.shape
     n_items, n_ticks = x.shape[0], len(stim)
-    shape = (n_inst, n_items, n_units)
-    net = np.full(shape, init_net, dtype=dtype)
-    y = sigmoid(net)
-    y_init = y[0, 0, 0]
-    clock = np.full(shape, -1, dtype=np.int64)
-    below = np.broadcast_to(y < theta, shape).copy()
-    run_below = np.zeros(shape, dtype=np.int64)
-    drive = (gain * (2.0 * x - 1.0)).astype(dtype)
     counts = np.bincount(group_index, minlength=n_groups).astype(dtype)
     onehot = (group_index[:, None] == np.arange(n_groups)).astype(dtype) / counts
-    W_T = np.swapaxes(W, 1, 2)
     means = np.empty((n_inst, n_items, n_ticks, n_groups), dtype=dtype)
     units = np.empty((n_inst, n_items, n_ticks, n_units), dtype=dtype) if record_units else None
-    for t in range(n_ticks):
-        if reset[t]:
-            net[:] = init_net
-            y[:] = y_init
-            below[:] = y_init < theta
-        inp = np.matmul(y, W_T) + b[:, None, :]
-        if stim[t] and not hard_clamp:
-            inp[..., input_slice] += drive
-        net = (1.0 - dt) * net + dt * inp
-        s = sigmoid(net)
-        if env_mask.any():
-            y = envelope_step(s, clock, below, run_below, env_mask, env_table, theta,
-                              clock_start, recovery)
-        else:
-            y = s
-        if stim[t] and hard_clamp:
-            y[..., input_slice] = x
+    for t, (_, _, y) in enumerate(run_ticks(W, b, x, stim, reset, **params)):
         means[:, :, t] = y @ onehot
         if record_units:
             units[:, :, t] = y

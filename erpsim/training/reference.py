@@ -21,21 +21,20 @@ the net input is (s - target), which avoids dividing by y(1 - y).
 """
 import numpy as np
 
-from ..engine.reference import envelope_step, sigmoid
+from ..engine.reference import run_ticks, sigmoid
 
 EPS = 1e-12
 
 
-def forward(W, b, x, stim, reset, targets_at, *, dt, gain, init_net, hard_clamp,
-            input_slice, env_mask, env_table, theta, clock_start, recovery):
+def forward(W, b, x, stim, reset, **params):
     """Run the network and keep what the backward pass needs.
 
     Parameters
     ----------
     W : ndarray (n_inst, n, n);  b : ndarray (n_inst, n);  x : ndarray (n_items, n_in)
     stim, reset : ndarray of bool (n_ticks,)
-    targets_at : ndarray of bool (n_ticks,)
-        Ticks at which the loss applies.
+    **params
+        The dynamics' parameters, see :func:`erpsim.engine.reference.run_ticks`.
 
     Returns
     -------
@@ -43,45 +42,16 @@ def forward(W, b, x, stim, reset, targets_at, *, dt, gain, init_net, hard_clamp,
     state and t + 1 tick t; ``s`` (n_ticks, ...) uncapped outputs; ``capped`` (n_ticks, ...)
     bool; ``prev`` (n_ticks, ...) the outputs each tick's net input was computed from.
     """
-    n_inst, n = b.shape
-    n_items = x.shape[0]
     n_ticks = len(stim)
-    shape = (n_inst, n_items, n)
-    net = np.full(shape, init_net)
-    y = sigmoid(net)
-    y_init = y.copy()
-    clock = np.full(shape, -1, dtype=np.int64)
-    below = np.broadcast_to(y < theta, shape).copy()
-    run_below = np.zeros(shape, dtype=np.int64)
-    drive = gain * (2.0 * x - 1.0)
+    shape = (b.shape[0], x.shape[0], b.shape[1])
     ys = np.empty((n_ticks + 1,) + shape)
     ss = np.empty((n_ticks,) + shape)
     prevs = np.empty((n_ticks,) + shape)
     capped = np.zeros((n_ticks,) + shape, dtype=bool)
-    ys[0] = y
-    W_T = np.swapaxes(W, 1, 2)
-    for t in range(n_ticks):
-        if reset[t]:
-            net = np.full(shape, init_net)
-            y = y_init.copy()
-            below[:] = y_init < theta
-        prevs[t] = y
-        inp = np.matmul(y, W_T) + b[:, None, :]
-        if stim[t] and not hard_clamp:
-            inp[..., input_slice] += drive
-        net = (1.0 - dt) * net + dt * inp
-        s = sigmoid(net)
-        if env_mask.any():
-            y = envelope_step(s, clock, below, run_below, env_mask, env_table, theta,
-                              clock_start, recovery)
-            capped[t] = y < s
-        else:
-            y = s
-        if stim[t] and hard_clamp:
-            y = y.copy()
-            y[..., input_slice] = x
-        ss[t] = s
-        ys[t + 1] = y
+    ys[0] = sigmoid(np.full(shape, params["init_net"]))
+    for t, (prev, s, y) in enumerate(run_ticks(W, b, x, stim, reset, **params)):
+        prevs[t], ss[t], ys[t + 1] = prev, s, y
+        capped[t] = (y < s) & params["env_mask"]
     return {"y": ys, "s": ss, "capped": capped, "prev": prevs}
 
 
@@ -106,7 +76,7 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
     dW : ndarray (n_inst, n, n);  db : ndarray (n_inst, n)
     """
     dt, hard_clamp, input_slice = params["dt"], params["hard_clamp"], params["input_slice"]
-    fw = forward(W, b, x, stim, reset, targets_at, **params)
+    fw = forward(W, b, x, stim, reset, **params)
     n_ticks = len(stim)
     n_inst, n = b.shape
     w = weights[None, :, None]
