@@ -19,7 +19,11 @@ from erpsim.sweep.point import VARIABLES, analyse_point
 
 TINY = dict(n_auto=6, n_hidden=8, n_sem=8, n_blank=4, n_stim=8, n_targets=2, init_net=-2.0)
 TRAIN = dict(max_epochs=20, pretrain_epochs=5, check_every=10, n_active=2)
-GRID = {"config": {**TINY, "dt": [0.3, 0.5]}, "envelope": {"theta": [0.2, 0.4], "peak": 3.0},
+# the envelope section overrides fields of erpsim.default_envelope(): here the classic
+# alpha function on A, H and S
+ALPHA = {"family": "alpha", "layers": "AHS", "clock_start": 0}
+GRID = {"config": {**TINY, "dt": [0.3, 0.5]},
+        "envelope": {**ALPHA, "theta": [0.2, 0.4], "peak": 3.0},
         "training": TRAIN, "seeds": [0, 1], "n_per_type": 2}
 
 
@@ -271,7 +275,7 @@ def test_interrupted_sweep_resumes_with_only_missing_points(finished, reference,
 def test_cli_sweep_on_a_scheduler(finished, cluster, tmp_path, capsys):
     from erpsim.cli import main
     store = store_with_models(finished, tmp_path)
-    spec = grid(config={**TINY, "dt": 0.5}, envelope={"theta": [0.4], "peak": 3.0})
+    spec = grid(config={**TINY, "dt": 0.5}, envelope={**ALPHA, "theta": [0.4], "peak": 3.0})
     (tmp_path / "g.json").write_text(json.dumps(spec))
     args = ["sweep", str(tmp_path / "g.json"), "--store", str(store)]
     assert main(args + ["--dry-run"]) == 0
@@ -311,7 +315,7 @@ def test_killed_worker_loses_nothing(finished, reference, cluster, tmp_path):
 def test_default_local_cluster(finished, reference, tmp_path):
     """No scheduler: run_sweep starts (and closes) its own LocalCluster."""
     path = store_with_models(finished, tmp_path)
-    spec = grid(config={**TINY, "dt": 0.3}, envelope={"theta": 0.2, "peak": 3.0}, seeds=[1])
+    spec = grid(config={**TINY, "dt": 0.3}, envelope={**ALPHA, "theta": 0.2, "peak": 3.0}, seeds=[1])
     report = run_sweep(spec, path, n_workers=1, progress=False)
     assert report.ok and report.computed == 1
     p = Grid(spec).points()[0]

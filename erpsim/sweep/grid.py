@@ -35,7 +35,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Envelope, ModelConfig
+from ..config import Envelope, ModelConfig, default_envelope
 
 #: Version of what a point computes; part of every point's identity.
 POINT_VERSION = 1
@@ -331,7 +331,8 @@ class Grid:
                 coords[axis.dim] = label
             where = ", ".join(f"{k}={v!r}" for k, v in coords.items()) or "(no swept parameters)"
             try:
-                envelope = None if self.no_envelope else Envelope(**sections["envelope"])
+                envelope = (None if self.no_envelope
+                            else dataclasses.replace(default_envelope(), **sections["envelope"]))
                 config = ModelConfig(**sections["config"], envelope=envelope)
                 settings = training_cls(**sections["training"])
             except (ValueError, TypeError) as err:
