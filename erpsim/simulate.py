@@ -19,8 +19,8 @@ from .lexicon import Lexicon, load_lexicon
 _DEFAULT = object()
 
 
-def _as_items(items, coding):
-    """Return (strings, types, extra coordinates) for a Lexicon, list of str or None."""
+def _as_items(items):
+    """Return (strings, extra item coordinates) for a Lexicon, a list of str, a str or None."""
     if items is None:
         items = load_lexicon()
     if isinstance(items, Lexicon):
@@ -70,7 +70,7 @@ def simulate(network, items=None, *, presentations=1, envelope=_DEFAULT, protoco
     """
     config = network.config
     coding = get_coding(config.coding, n_slots=config.n_slots)
-    strings, coords = _as_items(items, coding)
+    strings, coords = _as_items(items)
     x = coding.encode(strings)
     if envelope is _DEFAULT:
         envelope = config.envelope
