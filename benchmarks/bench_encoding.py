@@ -23,9 +23,11 @@ import time
 
 import numpy as np
 
+from _machine import cpu_model  # benchmarks/ is on sys.path when run as a script
 
-def _machine():
-    cpu = platform.processor() or "unknown CPU"
+
+def machine_info():
+    cpu = cpu_model()
     try:
         with open("/proc/cpuinfo") as handle:
             for line in handle:
@@ -65,7 +67,7 @@ def main(argv=None):
                                  make_synthetic, permutation_test, verb_features)
 
     report = {"date": datetime.datetime.now().isoformat(timespec="seconds"),
-              "machine": _machine(), "args": vars(args)}
+              "machine": machine_info(), "args": vars(args)}
     print(f"{report['date']}  {report['machine']['cpu']}, {report['machine']['cores']} "
           f"cores, numba threads {report['machine']['numba_threads']}, load average "
           f"{report['machine']['load_average_1min']:.1f}")

@@ -32,16 +32,7 @@ import time
 
 import numpy as np
 
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from _machine import cpu_model  # benchmarks/ is on sys.path when run as a script
 
 
 def usable_cpus():

@@ -23,16 +23,7 @@ import sys
 import tempfile
 import time
 
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+from _machine import cpu_model  # benchmarks/ is on sys.path when run as a script
 
 
 def make_grid(seeds, epochs):

@@ -13,7 +13,6 @@ in this run.
 import argparse
 import datetime
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -29,6 +28,8 @@ from erpsim.network import project_signs
 from erpsim.training import cpu, reference
 from erpsim.training.optim import Adam
 from erpsim.training.trainer import _grad_params, item_weights, target_ticks
+
+from _machine import cpu_model  # benchmarks/ is on sys.path when run as a script
 
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "torch_erp_peer.py"
 
@@ -91,7 +92,7 @@ def main():
         results[name] = median_seconds(epoch_timer(module, net, x, patterns, weights, schedule,
                                                    targets, extra), args.repeats)
     t_torch, torch_note = torch_seconds(len(lexicon), schedule.n_ticks, args.repeats, args.threads)
-    print(f"date {datetime.date.today()}  machine {platform.processor() or platform.machine()}, "
+    print(f"date {datetime.date.today()}  machine {cpu_model()}, "
           f"{os.cpu_count()} cores, numba threads {numba.get_num_threads()}")
     print(f"command: python benchmarks/bench_training.py --repeats {args.repeats} --threads {args.threads}")
     print(f"one epoch, {len(lexicon)} items x {schedule.n_ticks} ticks, float64:")
