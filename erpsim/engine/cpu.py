@@ -1,181 +1,260 @@
 """numba backend of the simulation (same equations as :mod:`erpsim.engine.reference`).
 
-Items are processed in tiles of ``TILE`` items; each (instance, tile) pair is an
-independent task spread over the cores with ``prange``. Inside a task the state is held
-as (item-in-tile, unit); the net inputs are sums over contiguous source units, computed
-four items at a time so that each weight is loaded once for four items, and only the
-projections that exist (``blocks``) are computed.
-"""
-import math
+Each instance's items are cut into a few wide tiles (up to ``MAX_TILE`` items); every
+(instance, tile) pair is an independent task spread over the cores with ``prange``.
+Inside a task the state is held unit by item, ``(n_units, width)``, so that every
+operation is a loop over the tile's items that LLVM vectorises:
 
+- the net inputs are summed only over the projections that exist (``blocks``), two
+  destination units and four source units at a time (:func:`_add_block`);
+- the logistic is a polynomial ``exp`` that vectorises (:mod:`.logistic`).
+
+Ticks before the first stimulus tick do not depend on the item (same initial state, no
+input), so each task computes them once, for a single column, and copies that state to
+all its items (:func:`_shared_prefix`). This is exact: every item would do the same
+arithmetic on the same numbers.
+"""
 import numpy as np
 from numba import njit, prange
 
-TILE = 8
+from .logistic import logistic
+
+MAX_TILE = 256
+MIN_TASKS = 4
 
 
-@njit(cache=True)
-def _sigmoid(v):
-    return 1.0 / (1.0 + math.exp(-v))
+def tile_layout(n_inst, n_items, min_tasks=None):
+    """Tiles per instance and tile width: as wide as possible (up to ``MAX_TILE``
+    items), with at least ``min_tasks`` tasks in all (default ``MIN_TASKS``) so that a
+    single instance still spreads over a few cores.
 
-
-@njit(cache=True)
-def _capped(s, k, u, clock, below, run_below, env_table, theta, clock_start, recovery):
-    """One unit's clock step (mirror of ``reference.envelope_step``)."""
-    running = clock[k, u] >= 0
-    if running:
-        clock[k, u] += 1
-    elif below[k, u] and s >= theta:
-        clock[k, u] = clock_start
-    if recovery > 0:
-        if running and s < theta:
-            run_below[k, u] += 1
-        else:
-            run_below[k, u] = 0
-        if running and run_below[k, u] >= recovery:
-            clock[k, u] = -1
-            run_below[k, u] = 0
-    below[k, u] = s < theta
-    c = clock[k, u]
-    if c >= 0:
-        cap = env_table[min(c, env_table.shape[0] - 1)]
-        if cap < s:
-            return cap
-    return s
-
-
-@njit(cache=True, fastmath={"reassoc", "contract"})
-def _add_block(W, i, d0, d1, s0, s1, y, inp):
-    """inp[k, d] += sum_s W[i, d, s] y[k, s] for the tile's items, 4 items at a time.
-
-    ``reassoc`` lets LLVM vectorise the sums (only their rounding order changes);
-    ``contract`` allows fused multiply-adds. NaN and infinity handling is unchanged.
+    The layout depends only on the problem's size, never on the number of threads:
+    the rounding of the training's sums depends on it, and the same seed must give the
+    same numbers on every machine.
     """
-    n = s1 - s0
-    for k in range(0, TILE, 4):
-        # slices make the loop index provably non-negative, which lets LLVM vectorise
-        y0, y1, y2, y3 = y[k, s0:s1], y[k + 1, s0:s1], y[k + 2, s0:s1], y[k + 3, s0:s1]
-        for d in range(d0, d1):
-            w_row = W[i, d, s0:s1]
-            a0 = a1 = a2 = a3 = 0.0
-            for j in range(n):
-                w = w_row[j]
-                a0 += w * y0[j]
-                a1 += w * y1[j]
-                a2 += w * y2[j]
-                a3 += w * y3[j]
-            inp[k, d] += a0
-            inp[k + 1, d] += a1
-            inp[k + 2, d] += a2
-            inp[k + 3, d] += a3
+    min_tasks = MIN_TASKS if min_tasks is None else min_tasks
+    n_tiles = max(-(-n_items // MAX_TILE), min(-(-min_tasks // n_inst), n_items))
+    return n_tiles, -(-n_items // n_tiles)
 
 
-@njit(cache=True, fastmath={"reassoc"})
-def _group_mean(values):
-    total = 0.0
-    for j in range(values.shape[0]):
-        total += values[j]
-    return total / values.shape[0]
+def shared_prefix_length(stim):
+    """Ticks before the first stimulus tick (all of them if there is none)."""
+    stim = np.asarray(stim, dtype=bool)
+    return int(np.argmax(stim)) if stim.any() else len(stim)
+
+
+@njit(cache=True, error_model="numpy")
+def _envelope_row(s, y, clock, below, run_below, env_table, theta, clock_start, recovery):
+    """One unit's clock step for a row of items (mirror of ``reference.envelope_step``),
+    written with selects so that it vectorises; ``y ← min(s, E(clock))`` where the
+    clock runs."""
+    last = env_table.shape[0] - 1
+    for k in range(s.shape[0]):
+        sv = s[k]
+        c = clock[k]
+        running = c >= 0
+        if running:
+            c += 1
+        elif below[k] and sv >= theta:
+            c = clock_start
+        if recovery > 0:
+            rb = run_below[k] + 1 if running and sv < theta else 0
+            if running and rb >= recovery:
+                c = -1
+                rb = 0
+            run_below[k] = rb
+        below[k] = sv < theta
+        clock[k] = c
+        cap = env_table[min(max(c, 0), last)]
+        y[k] = cap if c >= 0 and cap < sv else sv
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _add_block(W, i, d0, d1, s0, s1, y, inp):
+    """inp[d, :] += Σ_s W[i, d, s] y[s, :] for d in [d0, d1), s in [s0, s1).
+
+    Two destination rows and four source rows at a time; the innermost loop runs over
+    the tile's items (contiguous), which LLVM vectorises. ``contract`` allows fused
+    multiply-adds; the summation order is fixed (no ``reassoc``).
+    """
+    width = y.shape[1]
+    s4 = s0 + (s1 - s0) // 4 * 4
+    d2 = d0 + (d1 - d0) // 2 * 2
+    for d in range(d0, d2, 2):
+        out0, out1 = inp[d], inp[d + 1]
+        for s in range(s0, s4, 4):
+            a0, a1, a2, a3 = W[i, d, s], W[i, d, s + 1], W[i, d, s + 2], W[i, d, s + 3]
+            b0, b1, b2, b3 = (W[i, d + 1, s], W[i, d + 1, s + 1], W[i, d + 1, s + 2],
+                              W[i, d + 1, s + 3])
+            y0, y1, y2, y3 = y[s], y[s + 1], y[s + 2], y[s + 3]
+            for k in range(width):
+                v0, v1, v2, v3 = y0[k], y1[k], y2[k], y3[k]
+                out0[k] += (a0 * v0 + a1 * v1) + (a2 * v2 + a3 * v3)
+                out1[k] += (b0 * v0 + b1 * v1) + (b2 * v2 + b3 * v3)
+        for s in range(s4, s1):
+            a0, b0 = W[i, d, s], W[i, d + 1, s]
+            y0 = y[s]
+            for k in range(width):
+                out0[k] += a0 * y0[k]
+                out1[k] += b0 * y0[k]
+    for d in range(d2, d1):
+        out0 = inp[d]
+        for s in range(s0, s1):
+            a0 = W[i, d, s]
+            y0 = y[s]
+            for k in range(width):
+                out0[k] += a0 * y0[k]
+
+
+@njit(cache=True, error_model="numpy")
+def _integrate(net, inp, s, dt):
+    """net ← (1 - dt) net + dt inp and s ← σ(net), elementwise over a tile (vectorised)."""
+    net_flat, inp_flat, s_flat = net.reshape(-1), inp.reshape(-1), s.reshape(-1)
+    keep = 1.0 - dt
+    for j in range(net_flat.shape[0]):
+        v = keep * net_flat[j] + dt * inp_flat[j]
+        net_flat[j] = v
+        s_flat[j] = logistic(v)
 
 
 @njit(cache=True)
 def reset_tile(net, y, below, init_net, theta):
     """Return a tile's state to the trial's initial state (clocks carry over)."""
-    y_init = _sigmoid(init_net)
-    for k in range(net.shape[0]):
-        for u in range(net.shape[1]):
-            net[k, u] = init_net
-            y[k, u] = y_init
-            below[k, u] = y_init < theta
+    y_init = logistic(init_net)
+    net[:] = init_net
+    y[:] = y_init
+    below[:] = y_init < theta
 
 
 @njit(cache=True)
 def tick_tile(W, b, i, blocks, drive, stimulus, hard_clamp, in0, dt, use_env, env_mask,
               env_table, theta, clock_start, recovery, net, y, inp, s, clock, below,
               run_below):
-    """Advance one tile of items by one tick (in place).
+    """Advance one tile by one tick (in place); every array is (unit, item).
 
     ``y`` holds the previous outputs on entry and the new ones on return; ``s``
-    receives the uncapped outputs σ(net).
+    receives the uncapped outputs σ(net); ``drive`` is (n_input, width).
     """
-    n_units = net.shape[1]
-    n_in = drive.shape[1]
-    one = W.dtype.type(1.0)
-    for k in range(TILE):
-        for u in range(n_units):
-            inp[k, u] = b[i, u]
+    n_units, width = net.shape
+    n_in = drive.shape[0]
+    for u in range(n_units):
+        inp[u] = b[i, u]
     for p in range(blocks.shape[0]):
         _add_block(W, i, blocks[p, 0], blocks[p, 1], blocks[p, 2], blocks[p, 3], y, inp)
     if stimulus and not hard_clamp:
-        for k in range(TILE):
-            for j in range(n_in):
-                inp[k, in0 + j] += drive[k, j]
-    for k in range(TILE):
+        for j in range(n_in):
+            for k in range(width):
+                inp[in0 + j, k] += drive[j, k]
+    _integrate(net, inp, s, dt)
+    y[:] = s
+    if use_env:
         for u in range(n_units):
-            v = (one - dt) * net[k, u] + dt * inp[k, u]
-            net[k, u] = v
-            sv = _sigmoid(v)
-            s[k, u] = sv
-            if use_env and env_mask[u]:
-                sv = _capped(sv, k, u, clock, below, run_below, env_table, theta,
-                             clock_start, recovery)
-            y[k, u] = sv
+            if env_mask[u]:
+                _envelope_row(s[u], y[u], clock[u], below[u], run_below[u], env_table,
+                              theta, clock_start, recovery)
     if stimulus and hard_clamp:
-        for k in range(TILE):
-            for j in range(n_in):
-                y[k, in0 + j] = drive[k, j]
+        y[in0:in0 + n_in] = drive
 
 
 @njit(cache=True)
-def tile_drive(x, k0, hard_clamp, gain, dtype_one):
-    """Input drive of one tile: the letter bits (hard clamp) or gain·(2x - 1)."""
-    drive = np.zeros((TILE, x.shape[1]), dtype=dtype_one.dtype)
-    for k in range(min(TILE, x.shape[0] - k0)):
+def tile_drive(x, k0, width, hard_clamp, gain, dtype_one):
+    """Input drive of one tile, (n_input, width): the letter bits (hard clamp) or
+    gain·(2x - 1); columns past the last item get no input."""
+    drive = np.zeros((x.shape[1], width), dtype=dtype_one.dtype)
+    for k in range(min(width, x.shape[0] - k0)):
         for j in range(x.shape[1]):
-            drive[k, j] = x[k0 + k, j] if hard_clamp else gain * (2.0 * x[k0 + k, j] - 1.0)
+            drive[j, k] = x[k0 + k, j] if hard_clamp else gain * (2.0 * x[k0 + k, j] - 1.0)
     return drive
 
 
+@njit(cache=True)
+def new_state(n_units, width, dtype_one):
+    """net, y, inp, s (float) and clock, below, run_below for a tile of ``width`` items."""
+    dtype = dtype_one.dtype
+    return (np.empty((n_units, width), dtype=dtype), np.empty((n_units, width), dtype=dtype),
+            np.empty((n_units, width), dtype=dtype), np.empty((n_units, width), dtype=dtype),
+            np.full((n_units, width), -1, dtype=np.int64),
+            np.zeros((n_units, width), dtype=np.bool_),
+            np.zeros((n_units, width), dtype=np.int64))
+
+
+@njit(cache=True)
+def _broadcast(column, tile):
+    for u in range(tile.shape[0]):
+        tile[u] = column[u, 0]
+
+
+@njit(cache=True)
+def broadcast_state(column, tile):
+    """Copy every array of a one-item state (``column``) to all items of ``tile``."""
+    _broadcast(column[0], tile[0])
+    _broadcast(column[1], tile[1])
+    _broadcast(column[2], tile[2])
+    _broadcast(column[3], tile[3])
+    _broadcast(column[4], tile[4])
+    _broadcast(column[5], tile[5])
+    _broadcast(column[6], tile[6])
+
+
+@njit(cache=True, error_model="numpy")
+def _record(y, i, k0, nk, t, group_start, record_units, means, units, acc):
+    """Group means (and optionally every unit) of a tile's first ``nk`` items."""
+    for g in range(group_start.shape[0] - 1):
+        acc[:] = 0.0
+        for u in range(group_start[g], group_start[g + 1]):
+            for k in range(nk):
+                acc[k] += y[u, k]
+        count = group_start[g + 1] - group_start[g]
+        for k in range(nk):
+            means[i, k0 + k, t, g] = acc[k] / count
+    if record_units:
+        for k in range(nk):
+            for u in range(y.shape[0]):
+                units[i, k0 + k, t, u] = y[u, k]
+
+
 @njit(parallel=True, cache=True)
-def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, in1,
-                    env_mask, env_table, theta, clock_start, recovery, group_start,
-                    blocks, record_units, means, units):
+def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, n_tiles,
+                    width, n_prefix, env_mask, env_table, theta, clock_start, recovery,
+                    group_start, blocks, record_units, means, units):
     n_inst, n_units = b.shape
     n_items = x.shape[0]
     n_ticks = stim.shape[0]
-    n_groups = group_start.shape[0] - 1
-    n_tiles = (n_items + TILE - 1) // TILE
     use_env = env_mask.any()
+    one = W[0, 0, :1]
     for task in prange(n_inst * n_tiles):
         i = task // n_tiles
-        k0 = (task % n_tiles) * TILE
-        nk = min(TILE, n_items - k0)
-        net = np.empty((TILE, n_units), dtype=W.dtype)
-        y = np.empty((TILE, n_units), dtype=W.dtype)
-        inp = np.empty((TILE, n_units), dtype=W.dtype)
-        s = np.empty((TILE, n_units), dtype=W.dtype)
-        clock = np.full((TILE, n_units), -1, dtype=np.int64)
-        below = np.zeros((TILE, n_units), dtype=np.bool_)
-        run_below = np.zeros((TILE, n_units), dtype=np.int64)
-        drive = tile_drive(x, k0, hard_clamp, gain, W[0, 0, :1])
-        for t in range(n_ticks):
+        k0 = (task % n_tiles) * width
+        nk = min(width, n_items - k0)
+        acc = np.empty(width)
+        # ticks before the first stimulus: one column stands for every item
+        column = new_state(n_units, 1, one)
+        no_drive = np.zeros((x.shape[1], 1), dtype=W.dtype)
+        for t in range(n_prefix):
             if t == 0 or reset[t]:
-                reset_tile(net, y, below, init_net, theta)
-            tick_tile(W, b, i, blocks, drive, stim[t], hard_clamp, in0, dt, use_env,
-                      env_mask, env_table, theta, clock_start, recovery, net, y, inp, s,
-                      clock, below, run_below)
+                reset_tile(column[0], column[1], column[5], init_net, theta)
+            tick_tile(W, b, i, blocks, no_drive, False, hard_clamp, in0, dt, use_env,
+                      env_mask, env_table, theta, clock_start, recovery, *column)
             for k in range(nk):
-                for g in range(n_groups):
-                    means[i, k0 + k, t, g] = _group_mean(y[k, group_start[g]:group_start[g + 1]])
-                if record_units:
-                    for u in range(n_units):
-                        units[i, k0 + k, t, u] = y[k, u]
+                _record(column[1], i, k0 + k, 1, t, group_start, record_units, means,
+                        units, acc)
+        state = new_state(n_units, width, one)
+        broadcast_state(column, state)
+        net, y = state[0], state[1]
+        drive = tile_drive(x, k0, width, hard_clamp, gain, one)
+        for t in range(n_prefix, n_ticks):
+            if t == 0 or reset[t]:
+                reset_tile(net, y, state[5], init_net, theta)
+            tick_tile(W, b, i, blocks, drive, stim[t], hard_clamp, in0, dt, use_env,
+                      env_mask, env_table, theta, clock_start, recovery, *state)
+            _record(y, i, k0, nk, t, group_start, record_units, means, units, acc)
 
 
 def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slice,
              env_mask, env_table, theta, clock_start, recovery, group_index, n_groups,
              record_units, blocks):
-    """Same interface as :func:`erpsim.engine.reference.simulate` (plus ``blocks``)."""
+    """Same interface as :func:`erpsim.engine.reference.simulate` (plus ``blocks``, the
+    projections' unit ranges)."""
     dtype = W.dtype.type
     n_inst, n_units = b.shape
     n_items, n_ticks = x.shape[0], len(stim)
@@ -185,11 +264,14 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
     group_start = np.searchsorted(group_index, np.arange(n_groups + 1)).astype(np.int64)
     if not np.all(np.diff(group_index) >= 0):
         raise ValueError("the numba backend needs the units of each group to be contiguous")
+    n_tiles, width = tile_layout(n_inst, n_items)
     simulate_kernel(W, b, np.ascontiguousarray(x, dtype=W.dtype),
                     np.ascontiguousarray(stim, dtype=np.bool_),
                     np.ascontiguousarray(reset, dtype=np.bool_), dtype(dt), dtype(gain),
-                    dtype(init_net), bool(hard_clamp), input_slice.start, input_slice.stop,
+                    dtype(init_net), bool(hard_clamp), input_slice.start, n_tiles, width,
+                    shared_prefix_length(stim),
                     np.ascontiguousarray(env_mask, dtype=np.bool_),
                     np.ascontiguousarray(env_table, dtype=W.dtype), dtype(theta),
-                    int(clock_start), int(recovery), group_start, blocks.astype(np.int64), bool(record_units), means, units)
+                    int(clock_start), int(recovery), group_start, blocks.astype(np.int64),
+                    bool(record_units), means, units)
     return means, (units if record_units else None)

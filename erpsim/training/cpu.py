@@ -1,114 +1,251 @@
 """numba backpropagation through time (same equations as :mod:`erpsim.training.reference`).
 
 Each (instance, tile of items) task runs the forward pass with the simulation engine's
-own tick function, keeps the tile's history, then walks back through it: the gradient
-with respect to the previous outputs is the forward sum over the transposed weights
-(``WT``, the same vectorised block routine), and the weight gradient an outer product
-over the tile's 8 items. Every task accumulates its gradient into its own slot; the
-slots are summed per instance after.
+own tick function and state layout (unit, item), keeps the tile's history, then walks
+back through it. The gradient with respect to the previous outputs is the forward sum
+over the transposed weights (``WT``, the same vectorised block routine). The weight
+gradient is left to the end: ``dW[d, s] = Σ_t Σ_k dt·g_t[d, k] y_{t-1}[s, k]`` is one
+long dot product per connection over the stored (tick, item) history
+(:func:`_dot_block`). Ticks before the first stimulus are computed once per tile, as in
+the simulation; there the previous outputs are the same for every item, so their
+weight gradient only needs the item sum of ``g``. Every task accumulates into its own
+gradient slot; the slots are summed per instance after.
 """
 import math
+import threading
 
 import numpy as np
 from numba import njit, prange
 
-from ..engine.cpu import TILE, _add_block, reset_tile, tick_tile, tile_drive
-
-if TILE != 8:
-    raise ImportError("erpsim.training.cpu._outer_block is written out for tiles of 8 items")
+from ..engine.cpu import (_add_block, broadcast_state, new_state, reset_tile,
+                          shared_prefix_length, tick_tile, tile_drive, tile_layout)
 
 EPS = 1e-12
 
 
-@njit(cache=True, fastmath={"contract"})
-def _outer_block(dW, d0, d1, s0, s1, gd, prev):  # written out for TILE == 8
-    """dW[d, s] += Σ_k gd[k, d] prev[k, s] over the tile's 8 items (one projection)."""
-    p0, p1, p2, p3 = prev[0, s0:s1], prev[1, s0:s1], prev[2, s0:s1], prev[3, s0:s1]
-    p4, p5, p6, p7 = prev[4, s0:s1], prev[5, s0:s1], prev[6, s0:s1], prev[7, s0:s1]
-    n = s1 - s0
-    for d in range(d0, d1):
-        c0, c1, c2, c3 = gd[0, d], gd[1, d], gd[2, d], gd[3, d]
-        c4, c5, c6, c7 = gd[4, d], gd[5, d], gd[6, d], gd[7, d]
-        row = dW[d, s0:s1]
-        for j in range(n):
-            row[j] += (c0 * p0[j] + c1 * p1[j] + c2 * p2[j] + c3 * p3[j]
-                       + c4 * p4[j] + c5 * p5[j] + c6 * p6[j] + c7 * p7[j])
+@njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")
+def _dot_block(dW, d0, d1, s0, s1, A, B):
+    """dW[d, s] += Σ_j A[d, j] B[s, j] for one projection, two rows by four columns at a
+    time (``reassoc`` lets LLVM vectorise the sums; NaN handling is unchanged)."""
+    n = A.shape[1]
+    s4 = s0 + (s1 - s0) // 4 * 4
+    d2 = d0 + (d1 - d0) // 2 * 2
+    for d in range(d0, d2, 2):
+        a, c = A[d], A[d + 1]
+        for s in range(s0, s4, 4):
+            p, q, r, v = B[s], B[s + 1], B[s + 2], B[s + 3]
+            ap = aq = ar = av = cp = cq = cr = cv = 0.0
+            for j in range(n):
+                aj, cj = a[j], c[j]
+                ap += aj * p[j]
+                aq += aj * q[j]
+                ar += aj * r[j]
+                av += aj * v[j]
+                cp += cj * p[j]
+                cq += cj * q[j]
+                cr += cj * r[j]
+                cv += cj * v[j]
+            dW[d, s] += ap
+            dW[d, s + 1] += aq
+            dW[d, s + 2] += ar
+            dW[d, s + 3] += av
+            dW[d + 1, s] += cp
+            dW[d + 1, s + 1] += cq
+            dW[d + 1, s + 2] += cr
+            dW[d + 1, s + 3] += cv
+        for s in range(s4, s1):
+            _dot_rows(dW, d, s, A, B)
+            _dot_rows(dW, d + 1, s, A, B)
+    for d in range(d2, d1):
+        for s in range(s0, s1):
+            _dot_rows(dW, d, s, A, B)
+
+
+@njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")
+def _dot_rows(dW, d, s, A, B):
+    a, p = A[d], B[s]
+    acc = 0.0
+    for j in range(A.shape[1]):
+        acc += a[j] * p[j]
+    dW[d, s] += acc
+
+
+@njit(cache=True, error_model="numpy")
+def _through_tick(g, g_y, g_next, s, y, chained, clamped, in0, n_in, dt):
+    """g ← dL/dnet_t from dL/dy_t (``g_y``) and the next tick's ``g_next``: the
+    logistic's slope where the unit is neither capped nor clamped, plus the leak."""
+    if not chained:
+        g[:] = 0.0
+        return
+    keep = 1.0 - dt
+    for u in range(g.shape[0]):
+        if clamped and in0 <= u < in0 + n_in:
+            for k in range(g.shape[1]):
+                g[u, k] = keep * g_next[u, k]
+        else:
+            for k in range(g.shape[1]):
+                sv = s[u, k]
+                through = 0.0 if y[u, k] < sv else g_y[u, k] * sv * (1.0 - sv)
+                g[u, k] = through + keep * g_next[u, k]
+
+
+@njit(cache=True)
+def _target_gradient(g, s, y, target, weights, k0, nk, s0, s1, shared):
+    """Add the cross-entropy's gradient (s - target, uncapped units) to ``g`` and return
+    the weighted loss of the tile's ``nk`` items. ``shared``: ``s`` and ``y`` are one
+    column standing for every item, and ``g`` is the sum over items."""
+    loss = 0.0
+    for u in range(s0, s1):
+        for k in range(nk):
+            c = 0 if shared else k
+            w = weights[k0 + k]
+            yv = min(max(y[u, c], EPS), 1.0 - EPS)
+            tv = target[k0 + k, u - s0]
+            loss -= w * (tv * math.log(yv) + (1.0 - tv) * math.log(1.0 - yv))
+            if not (y[u, c] < s[u, c]):
+                g[u, c] += w * (s[u, c] - tv)
+    return loss
+
+
+@njit(cache=True, error_model="numpy")
+def _scaled_with_sums(g, dt, gd, db):
+    """gd ← dt g; db += the item sums of gd."""
+    for u in range(g.shape[0]):
+        total = 0.0
+        for k in range(g.shape[1]):
+            gd[u, k] = dt * g[u, k]
+            total += gd[u, k]
+        db[u] += total
+
+
+@njit(cache=True)
+def _row_sums(a):
+    out = np.zeros((a.shape[0], 1))
+    for u in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            out[u, 0] += a[u, k]
+    return out
+
+
+@njit(cache=True)
+def _transposed_sum(WT, i, blocks, gd, g_y):
+    """g_y ← Wᵀ gd over the existing projections."""
+    g_y[:] = 0.0
+    for p in range(blocks.shape[0]):
+        _add_block(WT, i, blocks[p, 2], blocks[p, 3], blocks[p, 0], blocks[p, 1], gd, g_y)
 
 
 @njit(parallel=True, cache=True)
 def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt, gain, init_net,
-                hard_clamp, in0, s0, s1, env_mask, env_table, theta, clock_start, recovery,
-                blocks, active, loss_part, dW_part, db_part):
+                hard_clamp, in0, s0, s1, n_tiles, width, n_prefix, env_mask, env_table,
+                theta, clock_start, recovery, blocks, active, loss_part, dW_part, db_part,
+                by_unit, by_tick):
     n_inst, n_units = b.shape
     n_items = x.shape[0]
     n_ticks = stim.shape[0]
-    n_tiles = (n_items + TILE - 1) // TILE
     n_in = x.shape[1]
+    n_late = n_ticks - n_prefix
     use_env = env_mask.any()
+    one = W[0, 0, :1]
     for task in prange(n_inst * n_tiles):
         i = task // n_tiles
         if not active[i]:
             continue
-        k0 = (task % n_tiles) * TILE
-        nk = min(TILE, n_items - k0)
-        net = np.empty((TILE, n_units))
-        inp = np.empty((TILE, n_units))
-        clock = np.full((TILE, n_units), -1, dtype=np.int64)
-        below = np.zeros((TILE, n_units), dtype=np.bool_)
-        run_below = np.zeros((TILE, n_units), dtype=np.int64)
-        prev = np.empty((n_ticks, TILE, n_units))
-        y_hist = np.empty((n_ticks, TILE, n_units))
-        s_hist = np.empty((n_ticks, TILE, n_units))
-        y = np.empty((TILE, n_units))
-        drive = tile_drive(x, k0, hard_clamp, gain, W[0, 0, :1])
-        for t in range(n_ticks):
+        k0 = (task % n_tiles) * width
+        nk = min(width, n_items - k0)
+        # forward; history of the shared ticks as one column, of the others in full
+        column = new_state(n_units, 1, one)
+        prefix_prev = np.empty((n_units, n_prefix))
+        prefix_s = np.empty((n_prefix, n_units, 1))
+        prefix_y = np.empty((n_prefix, n_units, 1))
+        no_drive = np.zeros((n_in, 1))
+        for t in range(n_prefix):
+            if t == 0 or reset[t]:
+                reset_tile(column[0], column[1], column[5], init_net, theta)
+            prefix_prev[:, t] = column[1][:, 0]
+            tick_tile(W, b, i, blocks, no_drive, False, hard_clamp, in0, dt, use_env,
+                      env_mask, env_table, theta, clock_start, recovery, column[0],
+                      column[1], column[2], prefix_s[t], column[4], column[5], column[6])
+            prefix_y[t] = column[1]
+        state = new_state(n_units, width, one)
+        broadcast_state(column, state)
+        net, y, inp, _, clock, below, run_below = state
+        prev, gd_late = by_unit[task, 0], by_unit[task, 1]  # (n_units, n_late, width)
+        s_hist, y_hist = by_tick[task, 0], by_tick[task, 1]  # (n_late, n_units, width)
+        drive = tile_drive(x, k0, width, hard_clamp, gain, one)
+        for t in range(n_prefix, n_ticks):
             if t == 0 or reset[t]:
                 reset_tile(net, y, below, init_net, theta)
-            prev[t] = y
+            prev[:, t - n_prefix] = y
             tick_tile(W, b, i, blocks, drive, stim[t], hard_clamp, in0, dt, use_env,
                       env_mask, env_table, theta, clock_start, recovery, net, y, inp,
-                      s_hist[t], clock, below, run_below)
-            y_hist[t] = y
-        # backward
+                      s_hist[t - n_prefix], clock, below, run_below)
+            y_hist[t - n_prefix] = y
+        # backward: the stored ticks item by item ...
         dW = dW_part[task]
         db = db_part[task]
-        g = np.zeros((TILE, n_units))
-        g_next = np.zeros((TILE, n_units))
-        g_y = np.zeros((TILE, n_units))
-        gd = np.zeros((TILE, n_units))
+        g = np.zeros((n_units, width))
+        g_next = np.zeros((n_units, width))
+        g_y = np.zeros((n_units, width))
+        gd = np.empty((n_units, width))
         loss = 0.0
-        for t in range(n_ticks - 1, -1, -1):
-            chained = t + 1 < n_ticks and not reset[t + 1]
-            clamped = stim[t] and hard_clamp
-            for k in range(TILE):
-                for u in range(n_units):
-                    gu = 0.0
-                    if chained:
-                        s = s_hist[t, k, u]
-                        if not (y_hist[t, k, u] < s or (clamped and in0 <= u < in0 + n_in)):
-                            gu = g_y[k, u] * s * (1.0 - s)
-                        gu += (1.0 - dt) * g_next[k, u]
-                    g[k, u] = gu
+        for t in range(n_ticks - 1, n_prefix - 1, -1):
+            _through_tick(g, g_y, g_next, s_hist[t - n_prefix], y_hist[t - n_prefix],
+                          t + 1 < n_ticks and not reset[t + 1], stim[t] and hard_clamp,
+                          in0, n_in, dt)
             if targets_at[t]:
-                for k in range(nk):
-                    w = weights[k0 + k]
-                    for u in range(s0, s1):
-                        yv = min(max(y_hist[t, k, u], EPS), 1.0 - EPS)
-                        tv = target[k0 + k, u - s0]
-                        loss -= w * (tv * math.log(yv) + (1.0 - tv) * math.log(1.0 - yv))
-                        if not (y_hist[t, k, u] < s_hist[t, k, u]):
-                            g[k, u] += w * (s_hist[t, k, u] - tv)
-            for k in range(TILE):
-                for u in range(n_units):
-                    gd[k, u] = dt * g[k, u]
-                    db[u] += gd[k, u]
-            # g_y = dt Wᵀ g for the tick before (the transposed projections), and dW
-            g_y[:] = 0.0
-            for p in range(blocks.shape[0]):
-                _add_block(WT, i, blocks[p, 2], blocks[p, 3], blocks[p, 0], blocks[p, 1], gd, g_y)
-                _outer_block(dW, blocks[p, 0], blocks[p, 1], blocks[p, 2], blocks[p, 3], gd, prev[t])
+                loss += _target_gradient(g, s_hist[t - n_prefix], y_hist[t - n_prefix],
+                                         target, weights, k0, nk, s0, s1, False)
+            _scaled_with_sums(g, dt, gd, db)
+            gd_late[:, t - n_prefix] = gd
+            if t > 0:
+                _transposed_sum(WT, i, blocks, gd, g_y)
             g_next[:] = g
+        # ... and the shared ticks for the sum over items: there every item's gradient
+        # goes through the same linear map, so the sum is carried as one column
+        g_y_sum = _row_sums(g_y)
+        g_next_sum = _row_sums(g_next)
+        g_sum = np.zeros((n_units, 1))
+        gd_prefix = np.empty((n_units, n_prefix))
+        for t in range(n_prefix - 1, -1, -1):
+            _through_tick(g_sum, g_y_sum, g_next_sum, prefix_s[t], prefix_y[t],
+                          t + 1 < n_ticks and not reset[t + 1], False, in0, n_in, dt)
+            if targets_at[t]:
+                loss += _target_gradient(g_sum, prefix_s[t], prefix_y[t], target, weights,
+                                         k0, nk, s0, s1, True)
+            _scaled_with_sums(g_sum, dt, gd_prefix[:, t:t + 1], db)
+            if t > 0:
+                _transposed_sum(WT, i, blocks, gd_prefix[:, t:t + 1], g_y_sum)
+            g_next_sum[:] = g_sum
+        gd_flat = gd_late.reshape(n_units, n_late * width)
+        prev_flat = prev.reshape(n_units, n_late * width)
+        for p in range(blocks.shape[0]):
+            d0, d1, b0, b1 = blocks[p, 0], blocks[p, 1], blocks[p, 2], blocks[p, 3]
+            _dot_block(dW, d0, d1, b0, b1, gd_flat, prev_flat)
+            _dot_block(dW, d0, d1, b0, b1, gd_prefix, prefix_prev)
         loss_part[task] = loss
+
+
+_local = threading.local()
+
+
+def _workspace(n_tasks, n, n_late, width):
+    """Zeroed gradient slots and the history buffers, reused between calls of one thread.
+
+    The history is about 10 MB for the default network; allocating it afresh every
+    epoch cost more (page faults) than a quarter of the epoch.
+    """
+    key = (n_tasks, n, n_late, width)
+    if getattr(_local, "key", None) != key:
+        _local.key = key
+        _local.arrays = (np.zeros(n_tasks), np.zeros((n_tasks, n, n)), np.zeros((n_tasks, n)),
+                         np.empty((n_tasks, 2, n, n_late, width)),
+                         np.empty((n_tasks, 2, n_late, n, width)))
+    loss_part, dW_part, db_part, by_unit, by_tick = _local.arrays
+    loss_part[:] = 0.0
+    dW_part[:] = 0.0
+    db_part[:] = 0.0
+    return loss_part, dW_part, db_part, by_unit, by_tick
 
 
 def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, mask, *,
@@ -117,11 +254,10 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
     (plus ``blocks`` and ``active``, a boolean per instance: inactive instances get a
     zero gradient and are not computed). float64 only."""
     n_inst, n = b.shape
-    n_tiles = (x.shape[0] + TILE - 1) // TILE
+    n_tiles, width = tile_layout(n_inst, x.shape[0])
     active = np.ones(n_inst, dtype=np.bool_) if active is None else np.asarray(active, dtype=np.bool_)
-    loss_part = np.zeros(n_inst * n_tiles)
-    dW_part = np.zeros((n_inst * n_tiles, n, n))
-    db_part = np.zeros((n_inst * n_tiles, n))
+    n_late = len(stim) - shared_prefix_length(stim)
+    loss_part, dW_part, db_part, by_unit, by_tick = _workspace(n_inst * n_tiles, n, n_late, width)
     f64 = np.float64
     W = np.ascontiguousarray(W, dtype=f64)
     grad_kernel(W, np.ascontiguousarray(np.swapaxes(W, 1, 2)), np.ascontiguousarray(b, dtype=f64),
@@ -130,10 +266,10 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
                 np.asarray(reset, dtype=np.bool_), np.asarray(targets_at, dtype=np.bool_),
                 f64(params["dt"]), f64(params["gain"]), f64(params["init_net"]),
                 bool(params["hard_clamp"]), params["input_slice"].start, sem_slice.start,
-                sem_slice.stop, np.asarray(params["env_mask"], dtype=np.bool_),
+                sem_slice.stop, n_tiles, width, shared_prefix_length(stim), np.asarray(params["env_mask"], dtype=np.bool_),
                 np.asarray(params["env_table"], dtype=f64), f64(params["theta"]),
                 int(params["clock_start"]), int(params["recovery"]),
-                np.asarray(blocks, dtype=np.int64), active, loss_part, dW_part, db_part)
+                np.asarray(blocks, dtype=np.int64), active, loss_part, dW_part, db_part, by_unit, by_tick)
     loss = loss_part.reshape(n_inst, n_tiles).sum(axis=1)
     dW = dW_part.reshape(n_inst, n_tiles, n, n).sum(axis=1)
     db = db_part.reshape(n_inst, n_tiles, n).sum(axis=1)
