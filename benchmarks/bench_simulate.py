@@ -37,7 +37,6 @@ import sys
 import time
 
 import numpy as np
-
 from _machine import cpu_model  # benchmarks/ is on sys.path when run as a script
 
 

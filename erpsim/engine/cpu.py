@@ -230,21 +230,21 @@ def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, n
         # ticks before the first stimulus: one column stands for every item
         column = new_state(n_units, 1, one)
         no_drive = np.zeros((x.shape[1], 1), dtype=W.dtype)
+        net1, y1, _, _, _, below1, _ = column
         for t in range(n_prefix):
             if t == 0 or reset[t]:
-                reset_tile(column[0], column[1], column[5], init_net, theta)
+                reset_tile(net1, y1, below1, init_net, theta)
             tick_tile(W, b, i, blocks, no_drive, False, hard_clamp, in0, dt, use_env,
                       env_mask, env_table, theta, clock_start, recovery, *column)
             for k in range(nk):
-                _record(column[1], i, k0 + k, 1, t, group_start, record_units, means,
-                        units, acc)
+                _record(y1, i, k0 + k, 1, t, group_start, record_units, means, units, acc)
         state = new_state(n_units, width, one)
         broadcast_state(column, state)
-        net, y = state[0], state[1]
+        net, y, _, _, _, below, _ = state
         drive = tile_drive(x, k0, width, hard_clamp, gain, one)
         for t in range(n_prefix, n_ticks):
             if t == 0 or reset[t]:
-                reset_tile(net, y, state[5], init_net, theta)
+                reset_tile(net, y, below, init_net, theta)
             tick_tile(W, b, i, blocks, drive, stim[t], hard_clamp, in0, dt, use_env,
                       env_mask, env_table, theta, clock_start, recovery, *state)
             _record(y, i, k0, nk, t, group_start, record_units, means, units, acc)

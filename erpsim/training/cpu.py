@@ -17,8 +17,16 @@ import threading
 import numpy as np
 from numba import njit, prange
 
-from ..engine.cpu import (_add_block, broadcast_state, new_state, reset_tile,
-                          shared_prefix_length, tick_tile, tile_drive, tile_layout)
+from ..engine.cpu import (
+    _add_block,
+    broadcast_state,
+    new_state,
+    reset_tile,
+    shared_prefix_length,
+    tick_tile,
+    tile_drive,
+    tile_layout,
+)
 
 EPS = 1e-12
 
@@ -155,18 +163,19 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt, gain,
         nk = min(width, n_items - k0)
         # forward; history of the shared ticks as one column, of the others in full
         column = new_state(n_units, 1, one)
+        net1, y1, inp1, _, clock1, below1, run_below1 = column
         prefix_prev = np.empty((n_units, n_prefix))
         prefix_s = np.empty((n_prefix, n_units, 1))
         prefix_y = np.empty((n_prefix, n_units, 1))
         no_drive = np.zeros((n_in, 1))
         for t in range(n_prefix):
             if t == 0 or reset[t]:
-                reset_tile(column[0], column[1], column[5], init_net, theta)
-            prefix_prev[:, t] = column[1][:, 0]
+                reset_tile(net1, y1, below1, init_net, theta)
+            prefix_prev[:, t] = y1[:, 0]
             tick_tile(W, b, i, blocks, no_drive, False, hard_clamp, in0, dt, use_env,
-                      env_mask, env_table, theta, clock_start, recovery, column[0],
-                      column[1], column[2], prefix_s[t], column[4], column[5], column[6])
-            prefix_y[t] = column[1]
+                      env_mask, env_table, theta, clock_start, recovery, net1, y1, inp1,
+                      prefix_s[t], clock1, below1, run_below1)
+            prefix_y[t] = y1
         state = new_state(n_units, width, one)
         broadcast_state(column, state)
         net, y, inp, _, clock, below, run_below = state
