@@ -213,6 +213,23 @@ def _record(y, i, k0, nk, t, group_start, record_units, means, units, acc):
                 units[i, k0 + k, t, u] = y[u, k]
 
 
+@njit(cache=True)
+def _record_shared(column, i, k0, nk, t, group_start, record_units, means, units):
+    """Like :func:`_record` for a tick that is the same for every item: the group means
+    of ``column`` (n_units, 1), written for all ``nk`` items of the tile."""
+    for g in range(group_start.shape[0] - 1):
+        total = 0.0
+        for u in range(group_start[g], group_start[g + 1]):
+            total += column[u, 0]
+        mean = total / (group_start[g + 1] - group_start[g])
+        for k in range(nk):
+            means[i, k0 + k, t, g] = mean
+    if record_units:
+        for k in range(nk):
+            for u in range(column.shape[0]):
+                units[i, k0 + k, t, u] = column[u, 0]
+
+
 @njit(parallel=True, cache=True)
 def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, n_tiles,
                     width, n_prefix, env_mask, env_table, theta, clock_start, recovery,
@@ -236,8 +253,7 @@ def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, n
                 reset_tile(net1, y1, below1, init_net, theta)
             tick_tile(W, b, i, blocks, no_drive, False, hard_clamp, in0, dt, use_env,
                       env_mask, env_table, theta, clock_start, recovery, *column)
-            for k in range(nk):
-                _record(y1, i, k0 + k, 1, t, group_start, record_units, means, units, acc)
+            _record_shared(y1, i, k0, nk, t, group_start, record_units, means, units)
         state = new_state(n_units, width, one)
         broadcast_state(column, state)
         net, y, _, _, _, below, _ = state
