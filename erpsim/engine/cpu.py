@@ -20,7 +20,7 @@ from numba import njit, prange
 from .logistic import logistic
 
 MAX_TILE = 256
-MIN_TASKS = 4
+MIN_TASKS = 2
 
 
 def tile_layout(n_inst, n_items, min_tasks=None):

@@ -109,7 +109,12 @@ def _target_gradient(g, s, y, target, weights, k0, nk, s0, s1, shared):
             w = weights[k0 + k]
             yv = min(max(y[u, c], EPS), 1.0 - EPS)
             tv = target[k0 + k, u - s0]
-            loss -= w * (tv * math.log(yv) + (1.0 - tv) * math.log(1.0 - yv))
+            if tv == 1.0:  # binary targets need one logarithm (the other term is 0·finite)
+                loss -= w * math.log(yv)
+            elif tv == 0.0:
+                loss -= w * math.log(1.0 - yv)
+            else:
+                loss -= w * (tv * math.log(yv) + (1.0 - tv) * math.log(1.0 - yv))
             if not (y[u, c] < s[u, c]):
                 g[u, c] += w * (s[u, c] - tv)
     return loss
