@@ -25,6 +25,20 @@ def write_checksum(path):
     atomic_write_bytes(sums_path, (json.dumps(sums, indent=1, sort_keys=True) + "\n").encode())
 
 
+def pretrained_path(name=DEFAULT, verify=True):
+    """Path of a shipped model file, checked against its recorded SHA-256 (``verify``)."""
+    folder = data_dir() / "pretrained"
+    path = folder / f"{name}.npz"
+    if not path.exists():
+        available = sorted(p.stem for p in folder.glob("*.npz"))
+        raise FileNotFoundError(f"no pretrained model {name!r} in {folder}; available: {available}")
+    if verify:
+        sums = json.loads((folder / "SHA256SUMS.json").read_text())
+        if sums.get(path.name) != sha256(path):
+            raise ValueError(f"{path} does not match its recorded checksum (corrupted or modified)")
+    return path
+
+
 def load_pretrained(name=DEFAULT, verify=True):
     """Load the shipped trained instances (10 seeds of the default network).
 
@@ -39,13 +53,4 @@ def load_pretrained(name=DEFAULT, verify=True):
     -------
     Network
     """
-    folder = data_dir() / "pretrained"
-    path = folder / f"{name}.npz"
-    if not path.exists():
-        available = sorted(p.stem for p in folder.glob("*.npz"))
-        raise FileNotFoundError(f"no pretrained model {name!r} in {folder}; available: {available}")
-    if verify:
-        sums = json.loads((folder / "SHA256SUMS.json").read_text())
-        if sums.get(path.name) != sha256(path):
-            raise ValueError(f"{path} does not match its recorded checksum (corrupted or modified)")
-    return Network.load(path)
+    return Network.load(pretrained_path(name, verify))

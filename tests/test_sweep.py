@@ -353,3 +353,74 @@ def test_summaries(finished, tmp_path):
     assert {"repetition_effects.csv", "effect_by_parameter.csv", "cell_stats.csv",
             "repetition_by_parameter.png"} <= names
     assert (tmp_path / "summary" / "repetition_by_parameter.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# --------------------------------------------------------------------------- trained models
+def small_trained_file(tmp_path, n_instances=3):
+    """A file of trained-looking instances (random weights with a training summary)."""
+    config = erpsim.ModelConfig(**TINY)
+    net = erpsim.Network.initialize(config, n_instances, rng=4)
+    net.meta.update(accuracy=[0.5, 0.75, 1.0][:n_instances], final_loss=[3.0, 2.0, 1.0][:n_instances])
+    path = tmp_path / "trained.npz"
+    net.save(path)
+    return path, net
+
+
+def test_model_grid_sweeps_test_time_parameters_of_given_instances(tmp_path):
+    path, net = small_trained_file(tmp_path)
+    spec = {"model": str(path), "config": {"init_net": [-2.0, -1.0], "n_blank": 3},
+            "envelope": {**ALPHA, "theta": [0.2, 0.4], "peak": 3.0}, "seeds": [2, 0],
+            "n_per_type": 2}
+    g = Grid(spec)
+    assert g.dims == ("init_net", "theta", "seed") and len(g) == 8
+    points = g.points()
+    # points that differ only in test-time parameters share the instance
+    assert len({p.model_key for p in points}) == 2
+    p = next(p for p in points if p.coords == {"init_net": -1.0, "theta": 0.4, "seed": 2})
+    loaded = train_point(p, g.load_lexicon())
+    np.testing.assert_array_equal(loaded.W[0], net.W[2])
+    assert loaded.meta["accuracy"] == [1.0]
+    assert p.model_config().init_net == -1.0 and p.model_config().n_blank == 3
+    assert p.model_config().n_hidden == TINY["n_hidden"]      # from the file
+    ds = run_point(p, g.load_lexicon())
+    assert float(ds["train_accuracy"]) == 1.0 and float(ds["train_loss"]) == 1.0
+    # the same parameters on a network built by hand give the same curves
+    by_hand = net.select(2).with_config(init_net=-1.0, n_blank=3)
+    expected = analyse_point(p, g.load_lexicon(), by_hand)
+    np.testing.assert_array_equal(ds["serp"].values, expected["serp"].values)
+    assert json.loads(ds.attrs["params"])["model_file"] == str(path.resolve())
+    # a point's identity follows the file's content: other weights, other keys
+    erpsim.Network.initialize(net.config, 3, rng=5).save(path)
+    assert {q.key for q in Grid(spec).points()}.isdisjoint(q.key for q in points)
+
+
+def test_model_grid_on_the_shipped_instances_runs_on_dask(cluster, tmp_path):
+    spec = {"model": "pretrained", "envelope": {"theta": [0.05, 0.2]}, "seeds": [0, 1],
+            "n_per_type": 2}
+    report = run_sweep(spec, tmp_path / "store", scheduler=cluster.scheduler_address,
+                       progress=False)
+    assert report.ok and report.computed == 4 and report.models_trained == 2
+    ds = open_sweep(tmp_path / "store")
+    assert ds["repetition_effect"].dims == ("theta", "seed", "model", "item_type")
+    assert (ds["train_accuracy"] == 1.0).all()      # the shipped instances are trained
+    # alpha differs between the two thetas; the control (same weights) does not
+    alpha = ds["repetition_effect"].sel(model="alpha")
+    assert not np.allclose(alpha.sel(theta=0.05), alpha.sel(theta=0.2))
+    control = ds["serp"].sel(model="control")
+    np.testing.assert_array_equal(control.sel(theta=0.05), control.sel(theta=0.2))
+
+
+@pytest.mark.parametrize("changes,error,words", [
+    ({"training": {"max_epochs": 5}}, ValueError, ["training"]),
+    ({"config": {"n_hidden": 20}}, ValueError, ["n_hidden", "fixed by the trained model"]),
+    ({"seeds": [3]}, ValueError, ["seeds", "[3]", "3 instances"]),
+    ({"model": 5}, ValueError, ["model"]),
+    ({"model": "missing.npz"}, FileNotFoundError, ["missing.npz"]),
+])
+def test_bad_model_grids(tmp_path, changes, error, words):
+    path, _ = small_trained_file(tmp_path)
+    spec = {"model": str(path), "seeds": [0], "n_per_type": 2, **changes}
+    with pytest.raises(error) as info:
+        Grid(spec, base_dir=tmp_path)
+    for word in words:
+        assert word in str(info.value)

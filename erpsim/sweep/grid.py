@@ -22,6 +22,11 @@ A grid is a dict (or a JSON / YAML file holding one)::
   model only, ``model = "control"``).
 - ``seeds``: a non-empty list of distinct integers, one model instance per seed
   (``Network.initialize(config, 1, rng=[seed])``); always the last grid dimension.
+- ``model``: ``"pretrained"`` (the shipped instances) or a network file (``.npz``):
+  sweep test-time parameters on instances already trained. Nothing is trained; the
+  ``training`` section is refused; ``seeds`` are the file's instance indices; ``config``
+  may set only the test-time fields (:data:`TEST_TIME_CONFIG`), over the file's
+  configuration; the envelope starts from the file's (the default one if it has none).
 
 Every point is validated when the grid is built (unknown names, empty or duplicated
 value lists and values the dataclasses refuse raise ``ValueError`` naming them).
@@ -40,12 +45,15 @@ from ..config import Envelope, ModelConfig, default_envelope
 #: Version of what a point computes; part of every point's identity.
 POINT_VERSION = 1
 SECTIONS = ("config", "envelope", "training")
-TOP_LEVEL = SECTIONS + ("seeds", "lexicon", "n_per_type", "lexicon_seed", "name")
+TOP_LEVEL = SECTIONS + ("seeds", "lexicon", "n_per_type", "lexicon_seed", "name", "model")
 #: ModelConfig fields that cannot be set from a grid (the envelope has its own section).
 _CONFIG_EXCLUDED = ("envelope", "extra")
 #: ModelConfig fields that do not change training (single-trial schedule): a model trained
 #: once serves every value of them.
 _TEST_ONLY_CONFIG = ("protocol", "gap")
+#: ModelConfig fields that can change on weights already trained (grids with a ``model``).
+TEST_TIME_CONFIG = ("dt", "gain", "clamp", "n_blank", "n_stim", "onset_tick", "init_net",
+                    "inh_gain", "protocol", "gap", "dtype")
 
 
 def _training_cls():
@@ -149,15 +157,19 @@ class Point:
     model_key : str
         Identity of the trained model (points that differ only in test-time parameters,
         such as the envelope when training without it, share a model).
+    model_file : str or None
+        A file of trained instances to load instead of training (grids with a
+        ``model``); ``seed`` is then the instance index in it.
     """
 
     config: dict
     envelope: dict | None
-    training: dict
+    training: dict | None
     seed: int
     coords: dict
     key: str
     model_key: str
+    model_file: str | None = None
 
     def model_config(self):
         """The :class:`~erpsim.ModelConfig` of this point (envelope included)."""
@@ -165,13 +177,18 @@ class Point:
         return ModelConfig(**self.config, envelope=env)
 
     def training_settings(self):
+        if self.training is None:
+            raise ValueError("this point uses a trained model and has no training settings")
         return _training_cls()(**self.training)
 
     @property
     def params(self):
         """Every resolved parameter, JSON-serialisable."""
-        return {"config": self.config, "envelope": self.envelope, "training": self.training,
-                "seed": self.seed}
+        out = {"config": self.config, "envelope": self.envelope, "training": self.training,
+               "seed": self.seed}
+        if self.model_file is not None:
+            out["model_file"] = self.model_file
+        return out
 
 
 class Grid:
@@ -202,6 +219,15 @@ class Grid:
             raise ValueError(f"unknown grid key(s) {unknown}; expected keys among {list(TOP_LEVEL)}")
         self.spec = json.loads(json.dumps(spec, default=_json_default))   # order kept
         self.name = spec.get("name")
+        self.model = _TrainedModel.resolve(spec.get("model"), base_dir)
+        if self.model is not None:
+            if spec.get("training"):
+                raise ValueError("a grid with a trained 'model' trains nothing: remove its "
+                                 "'training' section")
+            fixed_arch = [k for k in (spec.get("config") or {}) if k not in TEST_TIME_CONFIG]
+            if fixed_arch:
+                raise ValueError(f"config parameter(s) {fixed_arch} are fixed by the trained "
+                                 f"model; with 'model' a grid may set only {list(TEST_TIME_CONFIG)}")
         self.fixed = {s: {} for s in SECTIONS}
         self.axes = []
         self.no_envelope = "envelope" in spec and spec["envelope"] is None
@@ -245,6 +271,12 @@ class Grid:
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"grid 'seeds' repeats values: {list(seeds)}")
         self.seeds = tuple(int(s) for s in seeds)
+        if self.model is not None:
+            outside = [s for s in self.seeds if s >= self.model.n_instances]
+            if outside:
+                raise ValueError(f"grid 'seeds' {outside} are not instances of {self.model.path} "
+                                 f"({self.model.n_instances} instances: seeds 0-"
+                                 f"{self.model.n_instances - 1})")
         n_per_type = spec.get("n_per_type")
         if n_per_type is not None and (not isinstance(n_per_type, int) or isinstance(n_per_type, bool)
                                        or n_per_type < 1):
@@ -297,6 +329,8 @@ class Grid:
         """The declaration (JSON-serialisable, lexicon path resolved)."""
         out = dict(self.spec)
         out["lexicon"] = self.lexicon_path
+        if self.model is not None:
+            out["model"] = self.model.path
         return out
 
     # ------------------------------------------------------------------ lexicon
@@ -316,7 +350,7 @@ class Grid:
         if self._points is not None:
             return self._points
         lexicon = self.load_lexicon()
-        if len(lexicon.trained) == 0:
+        if len(lexicon.trained) == 0 and self.model is None:
             raise ValueError("the grid's lexicon has no trained items (words or acronyms)")
         lex_id = lexicon_digest(lexicon)
         trained_id = lexicon_digest(lexicon.trained)
@@ -331,33 +365,79 @@ class Grid:
                 coords[axis.dim] = label
             where = ", ".join(f"{k}={v!r}" for k, v in coords.items()) or "(no swept parameters)"
             try:
+                if self.model is None:
+                    base_config, base_envelope = {}, default_envelope()
+                else:
+                    base_config = self.model.config_fields()
+                    base_envelope = self.model.config.envelope or default_envelope()
                 envelope = (None if self.no_envelope
-                            else dataclasses.replace(default_envelope(), **sections["envelope"]))
-                config = ModelConfig(**sections["config"], envelope=envelope)
-                settings = training_cls(**sections["training"])
+                            else dataclasses.replace(base_envelope, **sections["envelope"]))
+                config = ModelConfig(**{**base_config, **sections["config"]}, envelope=envelope)
+                settings = None if self.model is not None else training_cls(**sections["training"])
             except (ValueError, TypeError) as err:
                 raise ValueError(f"invalid grid point {where}: {err}") from None
             config_d = config.to_dict()
             config_d.pop("envelope")
             config_d.pop("extra", None)
             env_d = None if envelope is None else config.to_dict()["envelope"]
-            train_d = dataclasses.asdict(settings)
+            train_d = None if settings is None else dataclasses.asdict(settings)
             model_config = {k: v for k, v in config_d.items() if k not in _TEST_ONLY_CONFIG}
             for seed in self.seeds:
                 full = {"version": POINT_VERSION, "config": config_d, "envelope": env_d,
                         "training": train_d, "seed": seed, "lexicon": lex_id}
-                model = {"config": model_config, "training": train_d, "seed": seed,
-                         "lexicon": trained_id,
-                         "envelope": env_d if settings.with_envelope else None}
+                if self.model is None:
+                    model = {"config": model_config, "training": train_d, "seed": seed,
+                             "lexicon": trained_id,
+                             "envelope": env_d if settings.with_envelope else None}
+                else:
+                    model = {"file_sha256": self.model.sha256, "instance": seed}
+                    full["model"] = model
                 points.append(Point(config=config_d, envelope=env_d, training=train_d,
                                     seed=seed, coords={**coords, "seed": seed},
-                                    key=digest(full), model_key=digest(model)))
+                                    key=digest(full), model_key=digest(model),
+                                    model_file=None if self.model is None else self.model.path))
         keys = [p.key for p in points]
         if len(set(keys)) != len(keys):     # e.g. two labels resolving to one value
             raise ValueError("two grid points resolve to the same parameters; "
                              "check for equivalent values in a list")
         self._points = points
         return points
+
+
+@dataclass(frozen=True)
+class _TrainedModel:
+    """The trained instances a grid's ``model`` names: path, content hash, configuration."""
+
+    path: str
+    sha256: str
+    n_instances: int
+    config: ModelConfig
+
+    @classmethod
+    def resolve(cls, model, base_dir):
+        if model is None:
+            return None
+        if not isinstance(model, str):
+            raise ValueError(f"grid 'model' must be 'pretrained' or a network file, got {model!r}")
+        from ..network import Network
+        from ..pretrained import pretrained_path, sha256
+        if model == "pretrained":
+            path = pretrained_path()
+        else:
+            path = Path(model).expanduser()
+            if not path.is_absolute():
+                path = Path(base_dir or ".") / path
+            if not path.exists():
+                raise FileNotFoundError(f"grid model file not found: {path}")
+        network = Network.load(path)
+        return cls(str(Path(path).resolve()), sha256(path), network.n_instances, network.config)
+
+    def config_fields(self):
+        """The file's ModelConfig fields (without envelope and extras)."""
+        fields = self.config.to_dict()
+        fields.pop("envelope")
+        fields.pop("extra", None)
+        return fields
 
 
 def load_grid(grid):

@@ -24,7 +24,7 @@ VARIABLES = ("serp", "window_mean", "repetition_effect", "spectrum", "window_sta
 
 
 def train_point(point, lexicon):
-    """Initialise and train the point's model instance.
+    """Initialise and train the point's model instance (or load it: ``point.model_file``).
 
     Parameters
     ----------
@@ -35,12 +35,30 @@ def train_point(point, lexicon):
     Returns
     -------
     Network
-        One instance (seed ``point.seed``), trained with ``point.training_settings()``.
+        One instance (seed ``point.seed``), trained with ``point.training_settings()``;
+        for a point with a ``model_file``, instance ``point.seed`` of that file.
     """
+    if point.model_file is not None:
+        return load_instance(point)
     from ..training import train
     config = point.model_config()
     network = Network.initialize(config, 1, rng=[point.seed])
     network, _ = train(network, lexicon, point.training_settings(), progress=False)
+    network.meta["model_key"] = point.model_key
+    return network
+
+
+def load_instance(point):
+    """Instance ``point.seed`` of ``point.model_file``, with its own training summary
+    (accuracy and loss) in the meta."""
+    network = Network.load(point.model_file)
+    meta = dict(network.meta)
+    for key in ("accuracy", "final_loss"):
+        value = meta.get(key)
+        if isinstance(value, list) and len(value) == network.n_instances:
+            meta[key] = [value[point.seed]]
+    instance = network.select(point.seed)
+    network = Network(instance.config, instance.W, instance.b, instance.seeds, meta)
     network.meta["model_key"] = point.model_key
     return network
 
