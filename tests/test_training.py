@@ -140,6 +140,30 @@ def test_training_is_deterministic_and_resumes(tmp_path):
     np.testing.assert_allclose(c.W, a.W, rtol=1e-12, atol=1e-14)
 
 
+def test_extending_a_finished_run_equals_running_longer(tmp_path):
+    """The short run's check at its last epoch (19, not a multiple of 10) is not part of
+    the longer run; resuming must not carry it (nor its effects) over."""
+    config = erpsim.ModelConfig(n_auto=6, n_hidden=8, n_sem=8, n_blank=3, n_stim=6, n_targets=2)
+    long = TrainingSettings(max_epochs=40, check_every=10, n_active=2, pretrain_epochs=5)
+    short = TrainingSettings(max_epochs=20, check_every=10, n_active=2, pretrain_epochs=5)
+    a, history_a = train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(), long,
+                         progress=False)
+    ckpt = tmp_path / "run.ckpt.npz"
+    _, history_short = train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(), short,
+                             checkpoint=ckpt, progress=False)
+    assert 19 in set(history_short["epoch"])
+    c, history_c = train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(), long,
+                         checkpoint=ckpt, progress=False)
+    assert list(history_c["epoch"]) == list(history_a["epoch"]) == [0, 10, 20, 30, 39]
+    np.testing.assert_array_equal(history_c["loss"], history_a["loss"])
+    np.testing.assert_array_equal(c.W, a.W)
+    # resuming a finished run with the same limit redoes only its last check
+    d, history_d = train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(), long,
+                         checkpoint=ckpt, progress=False)
+    np.testing.assert_array_equal(d.W, a.W)
+    assert list(history_d["epoch"]) == [0, 10, 20, 30, 39]
+
+
 def test_checkpoint_for_another_configuration_is_refused(tmp_path):
     config = erpsim.ModelConfig(n_auto=6, n_hidden=8, n_sem=8, n_blank=3, n_stim=6, n_targets=2)
     settings = TrainingSettings(max_epochs=10, check_every=5, n_active=2, pretrain_epochs=0)

@@ -129,8 +129,9 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
         Its words and acronyms are the trained items.
     settings : TrainingSettings or None
     checkpoint : path or None
-        Saved every ``check_every`` epochs (atomically); if it exists, training resumes
-        from it.
+        Saved every ``check_every`` epochs and at the last epoch (atomically); if it
+        exists, training resumes from it. A run resumed with a larger ``max_epochs``
+        follows the same path as one run with that limit from the start.
     progress : bool
         Show a tqdm progress bar with the loss and accuracy.
 
@@ -181,19 +182,26 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
     active = np.ones(n_inst, dtype=bool)
     best = {"acc": np.full(n_inst, -1.0), "loss": np.full(n_inst, np.inf),
             "W": W.copy(), "b": b.copy()}
-    history, start, resumed = [], 0, False
+    history, start, checked_at_start = [], 0, False
     if checkpoint is not None and Path(checkpoint).exists():
-        # a checkpoint holds the state before the update of its epoch, checked already
-        start, history = _load_checkpoint(checkpoint, network, opt, active, best)
-        resumed = True
+        # a checkpoint holds the state before the update of its epoch: after that epoch's
+        # check for a regular check, before it for the check forced at the last epoch
+        start, history, checked_at_start = _load_checkpoint(checkpoint, network, opt, active,
+                                                            best)
     elif settings.pretrain_epochs:
         pretrain_autoencoder(network, x, epochs=settings.pretrain_epochs, lr=settings.pretrain_lr)
 
     bar = tqdm(range(start, settings.max_epochs), disable=not progress, desc="training",
                initial=start, total=settings.max_epochs)
     for epoch in bar:
-        due = epoch % settings.check_every == 0 or epoch == settings.max_epochs - 1
-        if due and not (resumed and epoch == start):
+        regular = epoch % settings.check_every == 0
+        due = regular or epoch == settings.max_epochs - 1
+        if due and not (checked_at_start and epoch == start):
+            if checkpoint is not None and not regular:
+                # saved before the check: a run resumed with more epochs then follows the
+                # same path as one that was never stopped (it has no check here)
+                _save_checkpoint(checkpoint, network, opt, active, best, epoch, history,
+                                 checked=False)
             acc = semantic_accuracy(network, x, patterns, envelope)
             loss, _, _ = loss_and_grad(W, b)
             improved = (acc > best["acc"]) | ((acc == best["acc"]) & (loss < best["loss"]))
@@ -206,7 +214,7 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
             active &= acc < 1.0
             bar.set_postfix(loss=f"{loss.mean():.3f}", acc=f"{acc.mean():.3f}",
                             done=f"{n_inst - active.sum()}/{n_inst}")
-            if checkpoint is not None:
+            if checkpoint is not None and regular:
                 _save_checkpoint(checkpoint, network, opt, active, best, epoch, history)
         if not active.any():
             break
@@ -255,12 +263,12 @@ def semantics_of(network):
     return items, patterns
 
 
-def _save_checkpoint(path, network, opt, active, best, epoch, history):
+def _save_checkpoint(path, network, opt, active, best, epoch, history, checked=True):
     state = opt.state()
     arrays = dict(W=network.W, b=network.b, m_W=state["m"][0], m_b=state["m"][1],
                   v_W=state["v"][0], v_b=state["v"][1], t=state["t"], lr=state["lr"], active=active,
                   best_acc=best["acc"], best_loss=best["loss"], best_W=best["W"],
-                  best_b=best["b"], epoch=np.array(epoch),
+                  best_b=best["b"], epoch=np.array(epoch), checked=np.array(checked),
                   history=np.frombuffer(json.dumps(history).encode(), dtype=np.uint8),
                   config=np.frombuffer(network.config.to_json().encode(), dtype=np.uint8))
     buffer = io.BytesIO()
@@ -284,4 +292,5 @@ def _load_checkpoint(path, network, opt, active, best):
         best["loss"][...] = data["best_loss"]
         best["W"][...] = data["best_W"]
         best["b"][...] = data["best_b"]
-        return int(data["epoch"]), json.loads(bytes(data["history"]).decode())
+        checked = bool(data["checked"]) if "checked" in data.files else True
+        return int(data["epoch"]), json.loads(bytes(data["history"]).decode()), checked
