@@ -11,7 +11,7 @@ operation is a loop over the tile's items that LLVM vectorises:
 
 Ticks before the first stimulus tick do not depend on the item (same initial state, no
 input), so each task computes them once, for a single column, and copies that state to
-all its items (:func:`_shared_prefix`). This is exact: every item would do the same
+all its items (:func:`shared_prefix_length` ticks). This is exact: every item would do the same
 arithmetic on the same numbers.
 """
 import numpy as np
