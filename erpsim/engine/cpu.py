@@ -9,10 +9,10 @@ operation is a loop over the tile's items that LLVM vectorises:
   destination units and four source units at a time (:func:`_add_block`);
 - the logistic is a polynomial ``exp`` that vectorises (:mod:`.logistic`).
 
-Ticks before the first stimulus tick do not depend on the item (same initial state, no
-input), so each task computes them once, for a single column, and copies that state to
-all its items (:func:`shared_prefix_length` ticks). This is exact: every item would do the same
-arithmetic on the same numbers.
+The ticks before the first stimulus tick (:func:`shared_prefix_length`) do not depend
+on the item (same initial state, no input), so each task computes them once, for a
+single column, and copies that state to all its items. This is exact: every item would
+do the same arithmetic on the same numbers.
 """
 import numpy as np
 from numba import njit, prange
