@@ -119,6 +119,10 @@ class Architecture:
         return W, b
 
 
+#: Meta entries that hold one value per instance (written by ``erpsim.train``).
+PER_INSTANCE_META = ("accuracy", "final_loss")
+
+
 class Network:
     """A stack of model instances sharing one configuration.
 
@@ -228,10 +232,16 @@ class Network:
         return self
 
     def select(self, instances):
-        """A new Network holding only the given instance indices."""
+        """A new Network holding only the given instance indices (with their own
+        per-instance meta entries, :data:`PER_INSTANCE_META`)."""
         idx = np.atleast_1d(np.asarray(instances, dtype=int))
         seeds = None if self.seeds is None else [self.seeds[i] for i in idx]
-        return Network(self.config, self.W[idx].copy(), self.b[idx].copy(), seeds, self.meta)
+        meta = dict(self.meta)
+        for key in PER_INSTANCE_META:
+            value = meta.get(key)
+            if isinstance(value, list) and len(value) == self.n_instances:
+                meta[key] = [value[i] for i in idx]
+        return Network(self.config, self.W[idx].copy(), self.b[idx].copy(), seeds, meta)
 
     def with_config(self, **changes):
         """The same weights under a changed configuration (e.g. an envelope or timing).
@@ -254,8 +264,16 @@ class Network:
         if any(n.config != config for n in networks):
             raise ValueError("networks to concatenate must share one configuration")
         seeds = None if any(n.seeds is None for n in networks) else sum((n.seeds for n in networks), [])
+        meta = dict(networks[0].meta)
+        for key in PER_INSTANCE_META:
+            values = [n.meta.get(key) for n in networks]
+            if all(isinstance(v, list) and len(v) == n.n_instances
+                   for v, n in zip(values, networks)):
+                meta[key] = sum(values, [])
+            else:
+                meta.pop(key, None)
         return Network(config, np.concatenate([n.W for n in networks]),
-                       np.concatenate([n.b for n in networks]), seeds, networks[0].meta)
+                       np.concatenate([n.b for n in networks]), seeds, meta)
 
     def __repr__(self):
         return (f"Network({self.n_instances} instance(s), groups "

@@ -268,6 +268,19 @@ def test_select_with_config_concatenate():
         Network.concatenate([])
 
 
+def test_select_and_concatenate_keep_per_instance_meta():
+    net = Network.initialize(TINY, 3, rng=1)
+    net.meta.update(accuracy=[0.5, 0.75, 1.0], final_loss=[3.0, 2.0, 1.0], epochs=40)
+    sub = net.select([2, 0])
+    assert sub.meta["accuracy"] == [1.0, 0.5] and sub.meta["final_loss"] == [1.0, 3.0]
+    assert sub.meta["epochs"] == 40 and net.meta["accuracy"] == [0.5, 0.75, 1.0]
+    both = Network.concatenate([net.select(0), net.select([1, 2])])
+    assert both.meta["accuracy"] == net.meta["accuracy"]
+    # without the entry in every part, the stack cannot say which value is whose
+    bare = Network.initialize(TINY, 1, rng=2)
+    assert "accuracy" not in Network.concatenate([net, bare]).meta
+
+
 # -- file format ---------------------------------------------------------------------------
 @pytest.mark.parametrize("config", [
     TINY,

@@ -51,14 +51,7 @@ def train_point(point, lexicon):
 def load_instance(point):
     """Instance ``point.seed`` of ``point.model_file``, with its own training summary
     (accuracy and loss) in the meta."""
-    network = Network.load(point.model_file)
-    meta = dict(network.meta)
-    for key in ("accuracy", "final_loss"):
-        value = meta.get(key)
-        if isinstance(value, list) and len(value) == network.n_instances:
-            meta[key] = [value[point.seed]]
-    instance = network.select(point.seed)
-    network = Network(instance.config, instance.W, instance.b, instance.seeds, meta)
+    network = Network.load(point.model_file).select(point.seed)
     network.meta["model_key"] = point.model_key
     return network
 
