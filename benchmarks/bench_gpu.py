@@ -47,6 +47,9 @@ def parse_args(argv=None):
     p.add_argument("--budget", type=float, default=150.0,
                    help="seconds for the GPU run of each dtype; fewer instances if a probe "
                         "says that it would not fit")
+    p.add_argument("--groups", default=None,
+                   help="comma-separated unit groups to record (default all 8; 'S' keeps "
+                        "only the sERP: an eighth of the result to copy back)")
     p.add_argument("--json", default=None, help="also write the results to this file")
     return p.parse_args(argv)
 
@@ -134,7 +137,8 @@ def main(argv=None):
     print(f"built {args.instances} instances in {time.perf_counter() - t0:.1f} s")
     results = []
     for dtype in args.dtypes.split(","):
-        kw = dict(envelope=envelope, dtype=dtype)
+        kw = dict(envelope=envelope, dtype=dtype,
+                  groups=None if args.groups is None else tuple(args.groups.split(",")))
         # compile both backends on small inputs first
         run(base.select([0]), x[:4], schedule, backend="cuda", **kw)
         run(base.select([0]), x[:4], schedule, backend="numba", **kw)
@@ -159,7 +163,8 @@ def main(argv=None):
         diff = float(np.abs(means[:cpu_n] - cpu_means).max())
         flop = 2.0 * macs * n * n_items * n_ticks
         out_bytes = means.nbytes
-        row = dict(dtype=dtype, instances=n, gpu_end_to_end_s=gpu_s,
+        row = dict(dtype=dtype, instances=n, groups=args.groups or "all",
+                   gpu_end_to_end_s=gpu_s,
                    gpu_kernel_s=timing["kernel_s"],
                    gpu_to_device_s=timing["to_device_s"], gpu_to_host_s=timing["to_host_s"],
                    gpu_host_prep_s=timing["host_prep_s"],

@@ -70,7 +70,8 @@ left=$(( 285 - ($(date +%s) - start) ))
 if [ "$left" -lt 60 ]; then left=60; fi
 per_dtype=$(( (left - 100) / 2 ))
 if [ "$per_dtype" -lt 20 ]; then per_dtype=20; fi
-timeout "$left" $PY benchmarks/bench_gpu.py --budget "$per_dtype" \
+# BENCH_ARGS: extra options, e.g. BENCH_ARGS="--groups S" to copy back only the sERP
+timeout "$left" $PY benchmarks/bench_gpu.py --budget "$per_dtype" ${BENCH_ARGS:-} \
     --json "$OUTDIR/bench_gpu.json" 2>&1 | tee "$OUTDIR/bench_gpu.log"
 bench_rc=${PIPESTATUS[0]}
 echo "benchmark exit code: $bench_rc; total $(( $(date +%s) - start )) s"

@@ -13,7 +13,7 @@ from . import __version__
 from ._io import atomic_write
 from .coding import get_coding
 from .config import Envelope
-from .engine import make_schedule, run
+from .engine import group_indices, make_schedule, run
 from .lexicon import Lexicon, load_lexicon
 
 _DEFAULT = object()
@@ -37,7 +37,7 @@ def _as_items(items):
 
 
 def simulate(network, items=None, *, presentations=1, envelope=_DEFAULT, protocol=None,
-             gap=None, backend="numba", record_units=False, dtype=None):
+             gap=None, backend="numba", record_units=False, dtype=None, groups=None):
     """Simulate every instance of ``network`` on ``items``.
 
     Parameters
@@ -59,13 +59,15 @@ def simulate(network, items=None, *, presentations=1, envelope=_DEFAULT, protoco
         Also keep every unit's output (memory: instances x items x presentations x
         ticks x units values).
     dtype : {"float64", "float32"} or None
+    groups : sequence of str or None
+        Unit groups whose means are kept (default: all); ``("S",)`` keeps only the sERP.
 
     Returns
     -------
     xarray.Dataset
         ``layer_mean`` (instance, item, presentation, tick, group): mean output of each
-        unit group; ``serp`` (instance, item, presentation, tick): the semantic layer's
-        excitatory mean; with ``record_units``, ``activation`` (..., unit). Attributes
+        recorded unit group; ``serp`` (instance, item, presentation, tick): the semantic
+        layer's excitatory mean (when ``"S"`` is recorded); with ``record_units``, ``activation`` (..., unit). Attributes
         hold the configuration (JSON), seeds, backend, dtype and package version.
     """
     config = network.config
@@ -80,23 +82,26 @@ def simulate(network, items=None, *, presentations=1, envelope=_DEFAULT, protoco
         raise TypeError(f"envelope must be an Envelope, None or False, got {type(envelope).__name__}")
     schedule = make_schedule(config, presentations, protocol, gap)
     means, units = run(network, x, schedule, envelope=envelope, backend=backend,
-                       record_units=record_units, dtype=dtype)
+                       record_units=record_units, dtype=dtype, groups=groups)
+    recorded = [network.arch.groups[g] for g in group_indices(network.arch, groups)]
     n_rec = len(schedule.ticks)
     window = np.stack([np.arange(s, s + n_rec) for s in schedule.starts])
     means = means[:, :, window]            # (instance, item, presentation, tick, group)
     arch = network.arch
     coords.update(instance=np.arange(network.n_instances), item=np.array(strings, dtype=str),
                   presentation=np.arange(1, presentations + 1), tick=schedule.ticks,
-                  group=np.array(arch.groups, dtype=str))
+                  group=np.array(recorded, dtype=str))
     dims = ("instance", "item", "presentation", "tick")
-    data = {"layer_mean": (dims + ("group",), means),
-            "serp": (dims, means[..., arch.groups.index("S")])}
+    data = {"layer_mean": (dims + ("group",), means)}
+    if "S" in recorded:
+        data["serp"] = (dims, means[..., recorded.index("S")])
     if record_units:
         data["activation"] = (dims + ("unit",), units[:, :, window])
         coords["unit"] = np.arange(arch.n_units)
         coords["unit_group"] = ("unit", np.array(arch.groups, dtype=str)[arch.group_index])
     ds = xr.Dataset(data, coords=coords)
-    ds["serp"].attrs.update(long_name="mean semantic activation (sERP)", units="activation")
+    if "serp" in ds:
+        ds["serp"].attrs.update(long_name="mean semantic activation (sERP)", units="activation")
     ds["tick"].attrs.update(long_name="tick", onset_tick=config.onset_tick)
     sim = {"presentations": presentations, "protocol": protocol or config.protocol,
            "gap": config.gap if gap is None else gap,

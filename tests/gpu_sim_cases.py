@@ -113,6 +113,17 @@ def test_hard_clamp_clock_start_no_record():
     np.testing.assert_allclose(means, ref, rtol=0, atol=TOL["float64"])
 
 
+def test_recorded_groups_subset():
+    """Only the named groups' means come back, equal to those columns of a full run."""
+    net, x = make_case(seed=6)
+    schedule = make_schedule(net.config, 2)
+    full, _ = run(net, x, schedule, envelope=ENVELOPE, backend="numpy")
+    some, _ = run(net, x, schedule, envelope=ENVELOPE, backend="cuda", groups=("S", "A"))
+    order = [net.arch.groups.index(g) for g in ("S", "A")]
+    assert some.shape == full.shape[:3] + (2,)
+    np.testing.assert_allclose(some, full[..., order], rtol=0, atol=TOL["float64"])
+
+
 def test_pdp_ablation_float32():
     net, x = make_case(seed=4, separate_inhibition=False)
     check(net, x, ENVELOPE, "float32", presentations=1)

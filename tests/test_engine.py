@@ -455,3 +455,27 @@ def test_inhibition_gain_scales_only_the_inhibitory_weights(backend):
                            run(net, x, schedule, backend=backend)[0])
     with pytest.raises(ValueError, match="inh_gain"):
         config.replace(inh_gain=0.0)
+
+
+# -- recording a subset of the unit groups --------------------------------------------------
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_recorded_groups_are_the_columns_of_a_full_run(backend):
+    net = varied_network(CFG)
+    x = letters()
+    schedule = make_schedule(CFG, 2)
+    full, _ = run(net, x, schedule, envelope=ALPHA, backend=backend)
+    for groups in (("S",), ("H", "O", "SI")):
+        some, _ = run(net, x, schedule, envelope=ALPHA, backend=backend, groups=groups)
+        order = [net.arch.groups.index(g) for g in groups]
+        assert some.shape == full.shape[:3] + (len(groups),)
+        if backend == "numba":      # the same sums, only fewer of them
+            np.testing.assert_array_equal(some, full[..., order])
+        else:                       # a narrower matrix product: BLAS may round differently
+            np.testing.assert_allclose(some, full[..., order], rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("groups", [("X",), ("S", "S"), ()])
+def test_bad_recorded_groups(groups):
+    net = varied_network(CFG)
+    with pytest.raises(ValueError, match="groups must be distinct names"):
+        run(net, letters(), make_schedule(CFG, 1), backend="numpy", groups=groups)

@@ -36,6 +36,16 @@ def result(lexicon):
 
 
 # -- the result object ---------------------------------------------------------------------
+def test_simulate_keeps_only_the_requested_groups(result, lexicon):
+    only_s = simulate(varied_network(), lexicon, presentations=2, envelope=ENV, groups=("S",))
+    assert list(only_s["group"].values) == ["S"]
+    xr.testing.assert_equal(only_s["serp"], result["serp"])
+    no_s = simulate(varied_network(), lexicon, envelope=ENV, groups=("H", "A"))
+    assert "serp" not in no_s and list(no_s["group"].values) == ["H", "A"]
+    np.testing.assert_array_equal(no_s["layer_mean"].sel(group="A"),
+                                  result["layer_mean"].sel(group="A", presentation=[1]))
+
+
 def test_result_dims_and_coords(result, lexicon):
     ds = result
     assert ds["layer_mean"].dims == ("instance", "item", "presentation", "tick", "group")

@@ -197,14 +197,15 @@ def broadcast_state(column, tile):
 
 
 @njit(cache=True, error_model="numpy")
-def _record(y, i, k0, nk, t, group_start, record_units, means, units, acc):
-    """Group means (and optionally every unit) of a tile's first ``nk`` items."""
-    for g in range(group_start.shape[0] - 1):
+def _record(y, i, k0, nk, t, group_lo, group_hi, record_units, means, units, acc):
+    """Means of the recorded groups (units ``group_lo[g]:group_hi[g]``), and optionally
+    every unit, of a tile's first ``nk`` items."""
+    for g in range(group_lo.shape[0]):
         acc[:] = 0.0
-        for u in range(group_start[g], group_start[g + 1]):
+        for u in range(group_lo[g], group_hi[g]):
             for k in range(nk):
                 acc[k] += y[u, k]
-        count = group_start[g + 1] - group_start[g]
+        count = group_hi[g] - group_lo[g]
         for k in range(nk):
             means[i, k0 + k, t, g] = acc[k] / count
     if record_units:
@@ -214,14 +215,14 @@ def _record(y, i, k0, nk, t, group_start, record_units, means, units, acc):
 
 
 @njit(cache=True)
-def _record_shared(column, i, k0, nk, t, group_start, record_units, means, units):
+def _record_shared(column, i, k0, nk, t, group_lo, group_hi, record_units, means, units):
     """Like :func:`_record` for a tick that is the same for every item: the group means
     of ``column`` (n_units, 1), written for all ``nk`` items of the tile."""
-    for g in range(group_start.shape[0] - 1):
+    for g in range(group_lo.shape[0]):
         total = 0.0
-        for u in range(group_start[g], group_start[g + 1]):
+        for u in range(group_lo[g], group_hi[g]):
             total += column[u, 0]
-        mean = total / (group_start[g + 1] - group_start[g])
+        mean = total / (group_hi[g] - group_lo[g])
         for k in range(nk):
             means[i, k0 + k, t, g] = mean
     if record_units:
@@ -233,7 +234,7 @@ def _record_shared(column, i, k0, nk, t, group_start, record_units, means, units
 @njit(parallel=True, cache=True)
 def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, n_tiles,
                     width, n_prefix, env_mask, env_table, theta, clock_start, recovery,
-                    group_start, blocks, record_units, means, units):
+                    group_lo, group_hi, blocks, record_units, means, units):
     n_inst, n_units = b.shape
     n_items = x.shape[0]
     n_ticks = stim.shape[0]
@@ -253,7 +254,7 @@ def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, n
                 reset_tile(net1, y1, below1, init_net, theta)
             tick_tile(W, b, i, blocks, no_drive, False, hard_clamp, in0, dt, use_env,
                       env_mask, env_table, theta, clock_start, recovery, *column)
-            _record_shared(y1, i, k0, nk, t, group_start, record_units, means, units)
+            _record_shared(y1, i, k0, nk, t, group_lo, group_hi, record_units, means, units)
         state = new_state(n_units, width, one)
         broadcast_state(column, state)
         net, y, _, _, _, below, _ = state
@@ -263,23 +264,25 @@ def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, n
                 reset_tile(net, y, below, init_net, theta)
             tick_tile(W, b, i, blocks, drive, stim[t], hard_clamp, in0, dt, use_env,
                       env_mask, env_table, theta, clock_start, recovery, *state)
-            _record(y, i, k0, nk, t, group_start, record_units, means, units, acc)
+            _record(y, i, k0, nk, t, group_lo, group_hi, record_units, means, units, acc)
 
 
 def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slice,
              env_mask, env_table, theta, clock_start, recovery, group_index, n_groups,
-             record_units, blocks):
+             record_units, blocks, record_groups=None):
     """Same interface as :func:`erpsim.engine.reference.simulate` (plus ``blocks``, the
     projections' unit ranges)."""
     dtype = W.dtype.type
     n_inst, n_units = b.shape
     n_items, n_ticks = x.shape[0], len(stim)
-    means = np.empty((n_inst, n_items, n_ticks, n_groups), dtype=W.dtype)
-    shape = (n_inst, n_items, n_ticks, n_units) if record_units else (0, 0, 0, 0)
-    units = np.empty(shape, dtype=W.dtype)
-    group_start = np.searchsorted(group_index, np.arange(n_groups + 1)).astype(np.int64)
     if not np.all(np.diff(group_index) >= 0):
         raise ValueError("the numba backend needs the units of each group to be contiguous")
+    group_start = np.searchsorted(group_index, np.arange(n_groups + 1)).astype(np.int64)
+    record_groups = np.arange(n_groups) if record_groups is None else np.asarray(record_groups)
+    group_lo, group_hi = group_start[record_groups], group_start[record_groups + 1]
+    means = np.empty((n_inst, n_items, n_ticks, len(record_groups)), dtype=W.dtype)
+    shape = (n_inst, n_items, n_ticks, n_units) if record_units else (0, 0, 0, 0)
+    units = np.empty(shape, dtype=W.dtype)
     n_tiles, width = tile_layout(n_inst, n_items)
     simulate_kernel(W, b, np.ascontiguousarray(x, dtype=W.dtype),
                     np.ascontiguousarray(stim, dtype=np.bool_),
@@ -288,6 +291,6 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
                     shared_prefix_length(stim),
                     np.ascontiguousarray(env_mask, dtype=np.bool_),
                     np.ascontiguousarray(env_table, dtype=W.dtype), dtype(theta),
-                    int(clock_start), int(recovery), group_start, blocks.astype(np.int64),
+                    int(clock_start), int(recovery), group_lo, group_hi, blocks.astype(np.int64),
                     bool(record_units), means, units)
     return means, (units if record_units else None)

@@ -193,7 +193,8 @@ def unpack_weights(packed, plan):
 
 def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slice,
                      env_mask, env_table, theta, clock_start, recovery, group_index,
-                     n_groups, record_units, blocks, tile=None, max_warps=None):
+                     n_groups, record_units, blocks, tile=None, max_warps=None,
+                     record_groups=None):
     """Check the inputs and build (plan, kernel key, host arguments) of one run.
 
     The arguments are NumPy arrays and NumPy scalars in the order of the kernel's
@@ -212,9 +213,11 @@ def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, in
     if group_index.shape != (n_units,) or not np.all(np.diff(group_index) >= 0):
         raise ValueError("the cuda backend needs the units of each group to be contiguous")
     group_start = np.searchsorted(group_index, np.arange(n_groups + 1)).astype(np.uint32)
-    counts = np.diff(group_start)
-    if np.any(counts == 0):
+    if np.any(np.diff(group_start) == 0):
         raise ValueError("every unit group needs at least one unit")
+    record_groups = np.arange(n_groups) if record_groups is None else np.asarray(record_groups)
+    group_lo, group_hi = group_start[record_groups], group_start[record_groups + 1]
+    counts = group_hi - group_lo
     if int(clock_start) + n_ticks >= 2 ** 31 - 1:
         raise ValueError(f"envelope clock_start {clock_start} is too large for 32-bit clocks")
     tile = TILE if tile is None else int(tile)
@@ -231,7 +234,7 @@ def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, in
     y_init = (1.0 / (1.0 + np.exp(-init)))[0]  # as the reference computes it
     theta_d = real(theta)
     env_mask = np.ascontiguousarray(env_mask, dtype=np.bool_)
-    means = np.empty((n_inst, n_items, n_ticks, n_groups), dtype=dtype)
+    means = np.empty((n_inst, n_items, n_ticks, len(record_groups)), dtype=dtype)
     units = np.empty((n_inst, n_items, n_ticks, n_units) if record_units else (1, 1, 1, 1),
                      dtype=dtype)
     args = (pack_weights(W, plan), np.ascontiguousarray(b, dtype=dtype), drive,
@@ -240,7 +243,7 @@ def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, in
             real(y_init), np.bool_(y_init < theta_d), np.bool_(hard_clamp), np.uint32(in0),
             np.uint32(in1), env_mask, np.ascontiguousarray(env_table, dtype=dtype), theta_d,
             np.int64(clock_start), np.int64(recovery), np.bool_(env_mask.any()),
-            plan.chunks, plan.warp_start, plan.srcs, plan.src_start, group_start,
+            plan.chunks, plan.warp_start, plan.srcs, plan.src_start, group_lo, group_hi,
             counts.astype(dtype), np.bool_(record_units), means, units)
     key = (dtype.name, n_units, tile, plan.max_units)
     return plan, key, args
@@ -272,7 +275,7 @@ def _batch_size(args, n_inst, tile):
 
 def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slice,
              env_mask, env_table, theta, clock_start, recovery, group_index, n_groups,
-             record_units, blocks, tile=None, max_warps=None):
+             record_units, blocks, tile=None, max_warps=None, record_groups=None):
     """Same interface as :func:`erpsim.engine.cpu.simulate`, on a CUDA device.
 
     ``tile`` (items per thread block, default :data:`TILE`) and ``max_warps`` (default
@@ -291,7 +294,7 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
         input_slice=input_slice, env_mask=env_mask, env_table=env_table, theta=theta,
         clock_start=clock_start, recovery=recovery, group_index=group_index,
         n_groups=n_groups, record_units=record_units, blocks=blocks, tile=tile,
-        max_warps=max_warps)
+        max_warps=max_warps, record_groups=record_groups)
     kernel = build_kernel(*key)
     tile = key[2]
     n_inst, n_items = b.shape[0], x.shape[0]

@@ -61,7 +61,7 @@ def build_kernel(dtype, n_units, tile, max_units):
     def simulate_tiles(Wc, b, drive, stim, reset, dt, init_net, y_init, below_init,
                        hard_clamp, in0, in1, env_mask, env_table, theta, clock_start,
                        recovery, use_env, chunks, warp_start, srcs, src_start,
-                       group_start, group_count, record_units, means, units):
+                       group_lo, group_hi, group_count, record_units, means, units):
         # Indices are unsigned 32-bit wherever they are computed per multiply-add:
         # numba adds a negative-index wrap-around test to every signed index.
         lane = u32(cuda.threadIdx.x)
@@ -72,7 +72,7 @@ def build_kernel(dtype, n_units, tile, max_units):
         n_items = drive.shape[0]
         valid = k < n_items
         n_ticks = stim.shape[0]
-        n_groups = group_start.shape[0] - 1
+        n_groups = group_lo.shape[0]
         last = env_table.shape[0] - 1
         Wi = Wc[i]
         bi = b[i]
@@ -192,8 +192,8 @@ def build_kernel(dtype, n_units, tile, max_units):
             if valid:
                 for g in range(warp, n_groups, n_warps):
                     total = zero
-                    yb = group_start[g] * utile + lane
-                    for _ in range(group_start[g + 1] - group_start[g]):
+                    yb = group_lo[g] * utile + lane
+                    for _ in range(group_hi[g] - group_lo[g]):
                         total += ys[yb]
                         yb += utile
                     means[i, k, t, g] = total / group_count[g]

@@ -106,7 +106,8 @@ def run_ticks(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_sli
         yield prev, s, y
 
 
-def simulate(W, b, x, stim, reset, *, group_index, n_groups, record_units, **params):
+def simulate(W, b, x, stim, reset, *, group_index, n_groups, record_units,
+             record_groups=None, **params):
     """Run every instance on every item for the ticks of a schedule.
 
     Parameters
@@ -117,18 +118,22 @@ def simulate(W, b, x, stim, reset, *, group_index, n_groups, record_units, **par
         Group of each unit; group means are recorded.
     n_groups : int
     record_units : bool
+    record_groups : ndarray of int (n_recorded,) or None
+        The groups whose means are recorded, in this order (default: all).
 
     Returns
     -------
-    means : ndarray (n_instances, n_items, n_ticks, n_groups)
+    means : ndarray (n_instances, n_items, n_ticks, n_recorded)
     units : ndarray (n_instances, n_items, n_ticks, n_units) or None
     """
     dtype = W.dtype
     n_inst, n_units = b.shape
     n_items, n_ticks = x.shape[0], len(stim)
+    record_groups = np.arange(n_groups) if record_groups is None else np.asarray(record_groups)
     counts = np.bincount(group_index, minlength=n_groups).astype(dtype)
     onehot = (group_index[:, None] == np.arange(n_groups)).astype(dtype) / counts
-    means = np.empty((n_inst, n_items, n_ticks, n_groups), dtype=dtype)
+    onehot = onehot[:, record_groups]
+    means = np.empty((n_inst, n_items, n_ticks, len(record_groups)), dtype=dtype)
     units = np.empty((n_inst, n_items, n_ticks, n_units), dtype=dtype) if record_units else None
     for t, (_, _, y) in enumerate(run_ticks(W, b, x, stim, reset, **params)):
         means[:, :, t] = y @ onehot
