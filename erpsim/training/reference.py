@@ -56,7 +56,7 @@ def forward(W, b, x, stim, reset, **params):
 
 
 def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, mask,
-                  **params):
+                  active=None, **params):
     """Loss and its gradient with respect to W and b, per instance.
 
     Parameters
@@ -69,12 +69,22 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
         The semantic excitatory units.
     mask : ndarray of bool (n, n)
         Existing projections; the gradient is zero elsewhere.
+    active : ndarray of bool (n_inst,) or None
+        Instances to compute (default all); the others get zero loss and gradient.
 
     Returns
     -------
     loss : ndarray (n_inst,)
     dW : ndarray (n_inst, n, n);  db : ndarray (n_inst, n)
     """
+    if active is not None and not np.all(active):
+        active = np.asarray(active, dtype=bool)
+        loss, dW, db = np.zeros(len(b)), np.zeros_like(W), np.zeros_like(b)
+        if active.any():
+            loss[active], dW[active], db[active] = loss_and_grad(
+                W[active], b[active], x, target, weights, stim, reset, targets_at,
+                sem_slice, mask, **params)
+        return loss, dW, db
     dt, hard_clamp, input_slice = params["dt"], params["hard_clamp"], params["input_slice"]
     fw = forward(W, b, x, stim, reset, **params)
     n_ticks = len(stim)

@@ -168,12 +168,13 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
 
     gain = arch.weight_gain(config.inh_gain) if config.inh_gain != 1.0 else None
 
-    def loss_and_grad(W, b):
-        """Loss and gradient with respect to the stored weights (through ``inh_gain``)."""
+    def loss_and_grad(W, b, active=None):
+        """Loss and gradient with respect to the stored weights (through ``inh_gain``),
+        computed for the ``active`` instances only (zero elsewhere; default all)."""
         W_eff = W if gain is None else W * gain
         loss, dW, db = grads.loss_and_grad(W_eff, b, x, patterns, weights, schedule.stim,
                                            schedule.reset, targets_at, arch.semantic_slice,
-                                           arch.mask, **params, **extra)
+                                           arch.mask, active=active, **params, **extra)
         return loss, (dW if gain is None else dW * gain), db
 
     n_inst = network.n_instances
@@ -196,6 +197,7 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
     for epoch in bar:
         regular = epoch % settings.check_every == 0
         due = regular or epoch == settings.max_epochs - 1
+        grad = None         # this epoch's gradient, when the check has computed it
         if due and not (checked_at_start and epoch == start):
             if checkpoint is not None and not regular:
                 # saved before the check: a run resumed with more epochs then follows the
@@ -203,14 +205,18 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
                 _save_checkpoint(checkpoint, network, opt, active, best, epoch, history,
                                  checked=False)
             acc = semantic_accuracy(network, x, patterns, envelope)
-            loss, _, _ = loss_and_grad(W, b)
+            grad = loss_and_grad(W, b)          # every instance: the check records all
+            loss = grad[0]
             improved = (acc > best["acc"]) | ((acc == best["acc"]) & (loss < best["loss"]))
             best["acc"][improved], best["loss"][improved] = acc[improved], loss[improved]
             best["W"][improved], best["b"][improved] = W[improved], b[improved]
             history += [{"instance": i, "epoch": epoch, "loss": float(loss[i]),
                          "accuracy": float(acc[i]), "lr": float(opt.lr[i])} for i in range(n_inst)]
             if settings.rollback is not None:
-                roll_back(active & (loss > settings.rollback * best["loss"]), W, b, best, opt)
+                collapsed = active & (loss > settings.rollback * best["loss"])
+                if collapsed.any():
+                    roll_back(collapsed, W, b, best, opt)
+                    grad = None                 # the weights changed
             active &= acc < 1.0
             bar.set_postfix(loss=f"{loss.mean():.3f}", acc=f"{acc.mean():.3f}",
                             done=f"{n_inst - active.sum()}/{n_inst}")
@@ -218,7 +224,9 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
                 _save_checkpoint(checkpoint, network, opt, active, best, epoch, history)
         if not active.any():
             break
-        loss, dW, db = loss_and_grad(W, b)
+        # an instance's gradient does not depend on the others: the check's serves the
+        # instances still active, and converged ones are not computed
+        _, dW, db = grad if grad is not None else loss_and_grad(W, b, active)
         if settings.grad_clip is not None:
             norm = np.sqrt((dW ** 2).sum(axis=(1, 2)) + (db ** 2).sum(axis=1))
             scale = np.minimum(1.0, settings.grad_clip / np.maximum(norm, 1e-300))
