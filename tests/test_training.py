@@ -276,3 +276,19 @@ def test_gradient_through_the_inhibition_gain():
     numeric = (grad_ref.loss_and_grad(Wp * gain, net.b, *args, **params)[0]
                - grad_ref.loss_and_grad(Wm * gain, net.b, *args, **params)[0]) / (2 * h)
     np.testing.assert_allclose(numeric, 1.3 * dW_eff[:, d, s], rtol=1e-6)
+
+
+def test_training_forward_is_the_simulation_with_a_late_clock_start():
+    """Training and simulation share their dynamics' parameters: with clock_start 15 the
+    envelope table must reach clock values past the trial's length (it once did not)."""
+    config = erpsim.ModelConfig(**SMALL, init_net=-3.0)
+    envelope = erpsim.Envelope(family="biexp", theta=0.2, tau_rise=1.0, tau_decay=3.0,
+                               layers=("S",), clock_start=15)
+    net, args, params = problem(config, envelope)
+    x, stim, reset = args[0], args[3], args[4]
+    fw = grad_ref.forward(net.W, net.b, x, stim, reset, **params)
+    assert fw["capped"].any()
+    schedule = make_schedule(config, 2)
+    _, units = erpsim.engine.run(net, x, schedule, envelope=envelope, backend="numpy",
+                                 record_units=True)
+    np.testing.assert_allclose(np.moveaxis(fw["y"][1:], 0, 2), units, rtol=0, atol=1e-12)

@@ -66,25 +66,31 @@ def run(network, x, schedule, *, envelope=None, backend="numba", record_units=Fa
         raise ValueError(f"letter patterns have {x.shape[1]} units; the network's input layer has {arch.sizes['O']}")
     if not np.all(np.isfinite(x)):
         raise ValueError("letter patterns contain NaN or infinite values")
-    record_groups = group_indices(arch, groups)
-    env_mask = arch.envelope_mask(envelope)
-    # the largest clock value a run can reach is n_ticks - 1 + clock_start
-    n_table = schedule.n_ticks + 1 + (envelope.clock_start if envelope is not None else 0)
     params = dict(
-        dt=config.dt, gain=config.gain, init_net=config.init_net,
-        hard_clamp=config.clamp == "hard", input_slice=arch.input_slice,
-        env_mask=env_mask,
-        env_table=(envelope.table(n_table) if envelope is not None else np.zeros(1)).astype(dtype),
-        theta=envelope.theta if envelope is not None else 0.0,
-        clock_start=envelope.clock_start if envelope is not None else 0,
-        recovery=(envelope.recovery or 0) if envelope is not None else 0,
+        dynamics_params(network, envelope, schedule.n_ticks, dtype),
         group_index=arch.group_index, n_groups=len(arch.groups), record_units=record_units,
-        record_groups=record_groups)
+        record_groups=group_indices(arch, groups))
     if backend != "numpy":
         params["blocks"] = arch.blocks
     return module.simulate(network.effective_weights().astype(dtype), network.b.astype(dtype),
                            x.astype(dtype),
                            schedule.stim, schedule.reset, **params)
+
+
+def dynamics_params(network, envelope, n_ticks, dtype=np.float64):
+    """The keyword arguments of the dynamics shared by every backend and by training
+    (:func:`erpsim.engine.reference.run_ticks`), for a run of ``n_ticks`` ticks."""
+    config, arch = network.config, network.arch
+    if envelope is None:
+        env_table, theta, clock_start, recovery = np.zeros(1), 0.0, 0, 0
+    else:
+        # the largest clock value a run can reach is n_ticks - 1 + clock_start
+        env_table = envelope.table(n_ticks + 1 + envelope.clock_start)
+        theta, clock_start, recovery = envelope.theta, envelope.clock_start, envelope.recovery or 0
+    return dict(dt=config.dt, gain=config.gain, init_net=config.init_net,
+                hard_clamp=config.clamp == "hard", input_slice=arch.input_slice,
+                env_mask=arch.envelope_mask(envelope), env_table=env_table.astype(dtype),
+                theta=theta, clock_start=clock_start, recovery=recovery)
 
 
 def group_indices(arch, groups):
@@ -98,4 +104,4 @@ def group_indices(arch, groups):
     return np.array([arch.groups.index(g) for g in groups])
 
 
-__all__ = ["BACKENDS", "group_indices", "Schedule", "get_backend", "make_schedule", "run"]
+__all__ = ["BACKENDS", "dynamics_params", "group_indices", "Schedule", "get_backend", "make_schedule", "run"]

@@ -108,14 +108,7 @@ def semantic_accuracy(network, x, patterns, envelope=None, backend="numba"):
 
 
 def _grad_params(network, envelope, schedule):
-    arch, config = network.arch, network.config
-    return dict(dt=config.dt, gain=config.gain, init_net=config.init_net,
-                hard_clamp=config.clamp == "hard", input_slice=arch.input_slice,
-                env_mask=arch.envelope_mask(envelope),
-                env_table=envelope.table(schedule.n_ticks + 2) if envelope else np.zeros(1),
-                theta=envelope.theta if envelope else 0.0,
-                clock_start=envelope.clock_start if envelope else 0,
-                recovery=(envelope.recovery or 0) if envelope else 0)
+    return engine.dynamics_params(network, envelope, schedule.n_ticks)
 
 
 def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
@@ -204,7 +197,7 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
                 # same path as one that was never stopped (it has no check here)
                 _save_checkpoint(checkpoint, network, opt, active, best, epoch, history,
                                  checked=False)
-            acc = semantic_accuracy(network, x, patterns, envelope)
+            acc = semantic_accuracy(network, x, patterns, envelope, backend=settings.backend)
             grad = loss_and_grad(W, b)          # every instance: the check records all
             loss = grad[0]
             improved = (acc > best["acc"]) | ((acc == best["acc"]) & (loss < best["loss"]))
