@@ -76,7 +76,7 @@ def rank(table):
                              ignore_index=True)
 
 
-def trained_accuracy(network, envelope):
+def trained_accuracy(network, envelope, backend="numba"):
     """Mean over instances of the fraction of trained items whose semantics are correct at
     the last tick of a single presentation (with ``envelope``; None: without); NaN for a
     network that carries no trained semantics."""
@@ -86,14 +86,14 @@ def trained_accuracy(network, envelope):
         return float("nan")
     items, patterns = semantics_of(network)
     x = get_coding(network.config.coding, n_slots=network.config.n_slots).encode(items)
-    return float(semantic_accuracy(network, x, patterns, envelope).mean())
+    return float(semantic_accuracy(network, x, patterns, envelope, backend=backend).mean())
 
 
 def words_curves(network, lexicon, envelope, backend="numba", protocol=None, gap=None):
     """Mean words sERP per presentation (dims presentation, tick) of a repetition run."""
     words = lexicon.of_type("word")
     ds = simulate_repetition(network, words, envelope=envelope if envelope is not None else False,
-                             backend=backend, protocol=protocol, gap=gap)
+                             backend=backend, protocol=protocol, gap=gap, groups=("S",))
     return serp_by_type(ds).sel(item_type="word").mean("instance")
 
 
@@ -148,12 +148,13 @@ def search_base(network, lexicon, *, blanks, init_nets, inh_gains=(1.0,), backen
     -------
     pandas.DataFrame sorted by accuracy (at least ``MIN_ACCURACY`` first), then ``rmse1``.
     """
+    published = load_published_words()
     rows = []
     for gain, blank, init_net in itertools.product(inh_gains, blanks, init_nets):
         net = network.with_config(n_blank=blank, init_net=init_net, inh_gain=gain)
-        scores = score_words(words_curves(net, lexicon, None, backend))
+        scores = score_words(words_curves(net, lexicon, None, backend), published)
         rows.append({"n_blank": blank, "init_net": init_net, "inh_gain": gain,
-                     "accuracy": trained_accuracy(net, None),
+                     "accuracy": trained_accuracy(net, None, backend),
                      "r1": scores["r1"], "rmse1": scores["rmse1"]})
     table = pd.DataFrame(rows)
     table["accurate"] = table["accuracy"] >= MIN_ACCURACY
@@ -182,6 +183,7 @@ def search_test_time(network, lexicon, *, bases=((20, 0.0, 1.0),), grid=None, ba
     from tqdm.auto import tqdm
     grid = grid or EnvelopeGrid()
     envelopes = list(grid.envelopes())
+    published = load_published_words()
     rows = []
     with tqdm(total=len(bases) * (len(envelopes) + 1), disable=not progress,
               desc="envelope search") as bar:
@@ -189,10 +191,10 @@ def search_test_time(network, lexicon, *, bases=((20, 0.0, 1.0),), grid=None, ba
             net = network.with_config(n_blank=int(blank), init_net=float(init_net),
                                       inh_gain=float(gain))
             for env in [None] + envelopes:
-                scores = score_words(words_curves(net, lexicon, env, backend))
+                scores = score_words(words_curves(net, lexicon, env, backend), published)
                 rows.append({"n_blank": int(blank), "init_net": float(init_net),
                              "inh_gain": float(gain), **describe(env), **scores,
-                             "accuracy": trained_accuracy(net, env)})
+                             "accuracy": trained_accuracy(net, env, backend)})
                 bar.update()
     return rank(pd.DataFrame(rows))
 
@@ -218,6 +220,7 @@ def search_clock_and_protocol(network, lexicon, candidates, *, recoveries=(None,
     pandas.DataFrame ranked like :func:`search_test_time`, with ``protocol`` and ``gap``.
     """
     from dataclasses import replace
+    published = load_published_words()
     rows = []
     for _, row in candidates.iterrows():
         net = network.with_config(n_blank=int(row["n_blank"]), init_net=float(row["init_net"]),
@@ -225,13 +228,16 @@ def search_clock_and_protocol(network, lexicon, candidates, *, recoveries=(None,
         base_env = envelope_of(row)
         if base_env is None:
             continue
-        for recovery, (protocol, gap) in itertools.product(recoveries, protocols):
+        for recovery in recoveries:
             env = replace(base_env, recovery=recovery)
-            scores = score_words(words_curves(net, lexicon, env, backend, protocol, gap))
-            rows.append({"n_blank": int(row["n_blank"]), "init_net": float(row["init_net"]),
-                         "inh_gain": float(row["inh_gain"]), **describe(env),
-                         "protocol": protocol, "gap": gap, **scores,
-                         "accuracy": trained_accuracy(net, env)})
+            accuracy = trained_accuracy(net, env, backend)  # one presentation: any protocol
+            for protocol, gap in protocols:
+                scores = score_words(words_curves(net, lexicon, env, backend, protocol, gap),
+                                     published)
+                rows.append({"n_blank": int(row["n_blank"]), "init_net": float(row["init_net"]),
+                             "inh_gain": float(row["inh_gain"]), **describe(env),
+                             "protocol": protocol, "gap": gap, **scores,
+                             "accuracy": accuracy})
     return rank(pd.DataFrame(rows))
 
 
