@@ -543,18 +543,13 @@ def model_result(path=None, *, n_instances=4, rng=0, items=None):
                              "saved network (.npz) or simulation result (.nc)")
         net = erpsim.Network.load(path)
         return erpsim.simulate(net, items, presentations=2), f"network {path}"
-    loader = getattr(erpsim, "load_pretrained", None)
-    reason = "erpsim.load_pretrained() does not exist"
-    if loader is not None:
-        try:
-            obj = loader()
-        except FileNotFoundError as err:   # the shipped model is not there (yet)
-            reason = f"erpsim.load_pretrained() failed: {err}"
-        else:
-            if isinstance(obj, xr.Dataset):
-                return obj, "erpsim.load_pretrained() (result)"
-            return (erpsim.simulate(obj, items, presentations=2),
-                    f"pretrained model ({obj.n_instances} instances)")
+    try:
+        net = erpsim.load_pretrained()
+    except FileNotFoundError as err:   # the shipped model is missing from this install
+        reason = f"erpsim.load_pretrained() failed: {err}"
+    else:
+        return (erpsim.simulate(net, items, presentations=2),
+                f"pretrained model ({net.n_instances} instances)")
     msg = (f"WARNING: no pretrained model available ({reason}) and no --model given: "
            f"comparing a FRESHLY INITIALISED, UNTRAINED network ({n_instances} instances, "
            f"seed {rng}). Its sERP is not the model's N400; the numbers are placeholders.")

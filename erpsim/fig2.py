@@ -86,7 +86,7 @@ def compute_fig2(network=None, lexicon=None, *, envelope=None, instances=None,
     serp = {}
     runs = (("alpha", envelope), ("control", False))
     for model, env in tqdm(runs, desc="simulating", disable=not progress):
-        ds = simulate_repetition(network, lexicon, envelope=env, backend=backend)
+        ds = simulate_repetition(network, lexicon, envelope=env, backend=backend, groups=("S",))
         serp[model] = serp_by_type(ds)
     human = load_human_erp()
     windows = {"model": {m: model_window(s.sel(tick=slice(*FIGURE_TICKS))) for m, s in serp.items()},
