@@ -683,8 +683,13 @@ def permutation_test(features, presentations, *, n_permutations=1000, n_select=N
                                  method="fast", tie_tol=tie_tol, selected=selected,
                                  words=None if words is None else tuple(words))
     n_nouns = X.shape[1]
-    primal = F.shape[1] < n_nouns - 2
-    H = hat_matrix(F, alpha) if primal else None
+    # Permuting the features relabels the nouns, so every fold's weights under a
+    # permutation are those of the unpermuted fit for the relabelled fold, with the
+    # columns reordered: fit every fold once.
+    everyone = all_pairs(n_nouns)
+    W_all = hat_weights(F, everyone, alpha)
+    fold_of = np.zeros((n_nouns, n_nouns), dtype=np.int64)
+    fold_of[everyone[:, 0], everyone[:, 1]] = np.arange(len(everyone))
     grams = _fold_grams(images_T, selected)
     fi = np.ascontiguousarray(pairs[:, 0])
     fj = np.ascontiguousarray(pairs[:, 1])
@@ -698,9 +703,11 @@ def permutation_test(features, presentations, *, n_permutations=1000, n_select=N
     for k in loop:
         perm = rng.permutation(n_nouns)
         perms[k] = perm
-        # permuting the features permutes the rows and columns of the hat matrix
-        Hp = H[np.ix_(perm, perm)] if primal else None
-        W = hat_weights(F[perm], pairs, alpha, H=Hp)
+        a, b = perm[fi], perm[fj]          # the folds' nouns in the unpermuted fit
+        W = W_all[fold_of[np.minimum(a, b), np.maximum(a, b)]]
+        swapped = a > b                    # held-out rows come in the fold's order
+        W[swapped] = W[swapped, ::-1]
+        W = np.ascontiguousarray(W[:, :, perm])
         gram_margins(grams, W, fi, fj, m)
         null[k] = float((m > tie_tol).mean())
     p_value = (1 + int(np.sum(null >= observed.accuracy))) / (1 + n_permutations)
