@@ -155,7 +155,7 @@ def write_tables(data, out_dir):
     """Write serp.csv, windows.csv, spectra.csv and stats.csv into ``out_dir`` (atomically)."""
     from pathlib import Path
 
-    from .network import atomic_write_bytes
+    from ._io import atomic_write_bytes
     out_dir = Path(out_dir)
     paths = {}
     for name, table in (("serp", serp_table(data)), ("windows", windows_table(data)),

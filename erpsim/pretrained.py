@@ -2,6 +2,7 @@
 import hashlib
 import json
 
+from ._io import atomic_write_bytes
 from ._paths import data_dir
 from .network import Network
 
@@ -18,7 +19,6 @@ def sha256(path):
 
 def write_checksum(path):
     """Record ``path``'s SHA-256 in ``data/pretrained/SHA256SUMS.json``."""
-    from .network import atomic_write_bytes
     sums_path = path.parent / "SHA256SUMS.json"
     sums = json.loads(sums_path.read_text()) if sums_path.exists() else {}
     sums[path.name] = sha256(path)

@@ -92,7 +92,7 @@ def load_network(model=None, instances=None, seed=0):
 def run_simulate(args):
     import numpy as np
     from erpsim import Envelope, load_lexicon, save_result, serp_by_type, simulate
-    from erpsim.network import atomic_write_bytes
+    from erpsim._io import atomic_write_bytes
     from erpsim.plotting import plot_serp_by_type
 
     net, source = load_network(args.model, args.instances, args.seed)

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import numpy as np
+
 from .._io import atomic_write as _atomic_write
+from .._io import atomic_write_bytes
 
 #: Voxels per participant in the released data (about; participant 1 has 21,764).
 PARTICIPANT_VOXELS = 21764
@@ -15,10 +17,7 @@ SYNTHETIC_DEFAULTS = {"n_voxels": PARTICIPANT_VOXELS, "n_informative": 2000, "no
 
 
 def _write_text(path, text):
-    def write(tmp):
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-    _atomic_write(path, write)
+    atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def analyse(participant, features, name, out_dir, *, n_select=500, alpha=0.0,

@@ -72,8 +72,8 @@ def run(network, x, schedule, *, envelope=None, backend="numba", record_units=Fa
         record_groups=group_indices(arch, groups))
     if backend != "numpy":
         params["blocks"] = arch.blocks
-    return module.simulate(network.effective_weights().astype(dtype), network.b.astype(dtype),
-                           x.astype(dtype),
+    return module.simulate(network.effective_weights().astype(dtype, copy=False),
+                           network.b.astype(dtype, copy=False), x.astype(dtype, copy=False),
                            schedule.stim, schedule.reset, **params)
 
 

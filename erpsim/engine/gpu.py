@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .reference import sigmoid
+
 #: Items per thread block (one per lane; 32 = one warp wide).
 TILE = 32
 #: Most warps per thread block (fewer when the network has fewer chunks).
@@ -231,7 +233,7 @@ def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, in
     x = np.ascontiguousarray(x, dtype=dtype)
     drive = x.copy() if hard_clamp else (gain * (2.0 * x - 1.0)).astype(dtype)
     init = np.full(1, init_net, dtype=dtype)
-    y_init = (1.0 / (1.0 + np.exp(-init)))[0]  # as the reference computes it
+    y_init = sigmoid(init)[0]  # as the reference computes it
     theta_d = real(theta)
     env_mask = np.ascontiguousarray(env_mask, dtype=np.bool_)
     means = np.empty((n_inst, n_items, n_ticks, len(record_groups)), dtype=dtype)

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..config import PROTOCOLS
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -52,8 +54,8 @@ def make_schedule(config, presentations=1, protocol=None, gap=None):
     gap = config.gap if gap is None else gap
     if not isinstance(presentations, (int, np.integer)) or presentations < 1:
         raise ValueError(f"presentations must be a positive integer, got {presentations!r}")
-    if protocol not in ("reset", "gap"):
-        raise ValueError(f"unknown protocol {protocol!r}; choose from ('reset', 'gap')")
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; choose from {PROTOCOLS}")
     if not isinstance(gap, (int, np.integer)) or gap < 0:
         raise ValueError(f"gap must be an integer >= 0, got {gap!r}")
     stim, reset, onsets = [], [], []

@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 
 from .. import engine
+from .._io import atomic_write_bytes
 from ..coding import get_coding
 from ..lexicon import Lexicon, random_semantics
-from ..network import atomic_write_bytes, project_signs
+from ..network import project_signs
 from .autoencoder import pretrain_autoencoder
 from .optim import Adam
 
