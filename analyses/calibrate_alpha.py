@@ -37,7 +37,7 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 
 import erpsim  # noqa: E402
-from erpsim.calibration import (EnvelopeGrid, envelope_of, rank,  # noqa: E402
+from erpsim.paper.calibration import (EnvelopeGrid, envelope_of, rank,  # noqa: E402
                                 search_base, search_clock_and_protocol, search_test_time,
                                 words_curves)
 from erpsim.training import TrainingSettings, train  # noqa: E402
@@ -51,7 +51,7 @@ N_BASES = 5
 
 def plot_best(network, lexicon, rows, out, title):
     import matplotlib.pyplot as plt
-    published = erpsim.datasets.load_published_words()
+    published = erpsim.io.datasets.load_published_words()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, p in zip(axes, (1, 2)):
         ax.plot(published["tick"], published.sel(presentation=p), "k-", lw=2.5, label="published")

@@ -32,9 +32,9 @@ def main(argv=None):
 
     import pandas as pd
 
-    from erpsim import mne_bridge as mb
+    from erpsim.eeg import bridge as mb
     from erpsim.cli.compare import write_outputs
-    from erpsim.compare import compare, model_result
+    from erpsim.eeg.compare import compare, model_result
 
     out = Path(args.out)
     human_file = mb.save_evokeds(out / "human-ave.fif", mb.human_evokeds())

@@ -30,7 +30,7 @@ import erpsim  # noqa: E402
 from erpsim.analysis import model_window, window_mean  # noqa: E402
 from erpsim.analysis.regression import ols  # noqa: E402
 from erpsim.analysis.stats import mean_ci  # noqa: E402
-from erpsim.lexicon import ITEM_TYPES  # noqa: E402
+from erpsim.model.lexicon import ITEM_TYPES  # noqa: E402
 
 
 def item_measures(ds):

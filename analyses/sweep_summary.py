@@ -27,7 +27,7 @@ def plot_effect_by_parameter(by, model="alpha"):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from erpsim.plotting import TYPE_COLOURS
+    from erpsim.viz.serp import TYPE_COLOURS
     sub = by[by["model"] == model]
     params = list(dict.fromkeys(sub["parameter"]))
     fig, axes = plt.subplots(1, len(params), figsize=(max(4.8, 3.6 * len(params) + 0.6), 3.8),
@@ -62,7 +62,7 @@ def main(argv=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from erpsim.network import atomic_write_bytes
+    from erpsim.model.network import atomic_write_bytes
     from erpsim.sweep import open_sweep
     from erpsim.sweep.summary import cell_stats, effect_by_parameter, repetition_table
 

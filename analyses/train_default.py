@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import erpsim
-from erpsim.config import CALIBRATED_DYNAMICS
-from erpsim.pretrained import write_checksum
+from erpsim.model.config import CALIBRATED_DYNAMICS
+from erpsim.io.pretrained import write_checksum
 from erpsim.training import TrainingSettings, train
 
 

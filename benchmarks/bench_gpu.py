@@ -100,7 +100,7 @@ def main(argv=None):
     import numba
 
     import erpsim
-    from erpsim.coding import get_coding
+    from erpsim.model.coding import get_coding
     from erpsim.engine import gpu, make_schedule, run
 
     gpu.check_available()

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import erpsim
 from erpsim.engine import make_schedule
-from erpsim.lexicon import random_semantics
-from erpsim.network import project_signs
+from erpsim.model.lexicon import random_semantics
+from erpsim.model.network import project_signs
 from erpsim.training import cpu, reference
 from erpsim.training.optim import Adam
 from erpsim.training.trainer import _grad_params, item_weights, target_ticks
@@ -79,7 +79,7 @@ def main():
     numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     config = erpsim.training_config()
     lexicon = erpsim.load_lexicon().trained
-    coding = erpsim.coding.get_coding(config.coding)
+    coding = erpsim.model.coding.get_coding(config.coding)
     x = coding.encode(list(lexicon.items))
     patterns = random_semantics(len(lexicon), config.n_sem, 5, rng=1)
     weights = item_weights(lexicon)

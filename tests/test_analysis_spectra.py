@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from erpsim import datasets
+from erpsim.io import datasets
 from erpsim.analysis import human_spectrum, model_spectrum, power_spectrum
 
 N, FS, F0, A, C = 64, 128.0, 16.0, 3.0, 1.0  # bin 8 of a 64-point FFT at 128 Hz

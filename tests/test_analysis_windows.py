@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from erpsim import datasets
+from erpsim.io import datasets
 from erpsim.analysis import (Window, fwhm_window, human_window, model_window,
                              window_mean)
 

@@ -122,7 +122,7 @@ def test_simulate_no_alpha_and_one_presentation(tmp_path, model_path, lexicon_pa
 
 
 def test_simulate_untrained_fallback(tmp_path, lexicon_path, monkeypatch, capsys):
-    monkeypatch.delattr(erpsim, "load_pretrained", raising=False)
+    monkeypatch.setenv("ERPSIM_DATA", str(tmp_path))   # a data folder without trained instances
     runs = {}
     for name, seed in [("a", "5"), ("b", "5"), ("c", "6")]:
         out = tmp_path / name
@@ -145,7 +145,7 @@ def test_simulate_pretrained_is_used_when_present(tmp_path, model_path, lexicon_
         calls.append(1)
         return Network.load(model_path)
 
-    monkeypatch.setattr(erpsim, "load_pretrained", fake_pretrained, raising=False)
+    monkeypatch.setattr(erpsim, "load_pretrained", fake_pretrained)
     out = tmp_path / "p"
     assert main(["simulate", "--instances", "1", "--lexicon", str(lexicon_path), "--out",
                  str(out)]) == 0
@@ -195,7 +195,7 @@ def by_type():
 
 
 def test_plot_serp_by_type(by_type):
-    from erpsim.plotting import plot_serp_by_type
+    from erpsim.viz.serp import plot_serp_by_type
     fig = plot_serp_by_type(by_type)
     ax = fig.axes[0]
     lines = [l for l in ax.get_lines() if l.get_label().endswith(")")]
@@ -216,7 +216,7 @@ def test_plot_serp_by_type(by_type):
 def test_plot_into_given_axes_and_bad_input(by_type):
     from matplotlib.figure import Figure
 
-    from erpsim.plotting import plot_serp_by_type
+    from erpsim.viz.serp import plot_serp_by_type
     fig = Figure()
     ax = fig.subplots()
     assert plot_serp_by_type(by_type.sel(presentation=1), ax=ax) is fig

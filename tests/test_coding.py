@@ -3,7 +3,7 @@ import string
 import numpy as np
 import pytest
 
-from erpsim.coding import BinaryCoding, LetterCoding, OneHotCoding, get_coding
+from erpsim.model.coding import BinaryCoding, LetterCoding, OneHotCoding, get_coding
 
 
 def test_binary_codes_of_a_and_z():

@@ -14,9 +14,9 @@ import pytest  # noqa: E402
 import xarray as xr  # noqa: E402
 
 import erpsim  # noqa: E402
-from erpsim import mne_bridge as mb  # noqa: E402
+from erpsim.eeg import bridge as mb  # noqa: E402
 from erpsim.cli import main as cli_main  # noqa: E402
-from erpsim.compare import (COLUMNS, Comparison, affine_fit, compare,  # noqa: E402
+from erpsim.eeg.compare import (COLUMNS, Comparison, affine_fit, compare,  # noqa: E402
                             resample_model)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -260,7 +260,7 @@ def test_bad_inputs_raise_clear_errors(result, tmp_path):
 
 # --------------------------------------------------------------------------- plot, CLI, script
 def test_plot_comparison(result):
-    from erpsim.plotting_mne import plot_comparison
+    from erpsim.viz.eeg import plot_comparison
     cmp = compare(mb.human_evokeds(), result, channel="MiPa")
     fig = plot_comparison(cmp, spectra=True)
     try:

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from erpsim.config import Envelope, ModelConfig
+from erpsim.model.config import Envelope, ModelConfig
 
 
 # -- the envelope function -----------------------------------------------------------------

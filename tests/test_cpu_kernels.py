@@ -7,12 +7,12 @@ import pytest
 from numba import njit
 
 import erpsim
-from erpsim.config import Envelope, ModelConfig
+from erpsim.model.config import Envelope, ModelConfig
 from erpsim.engine import make_schedule, run
 from erpsim.engine.cpu import shared_prefix_length, tile_layout
 from erpsim.engine.logistic import logistic
 from erpsim.engine.schedule import Schedule
-from erpsim.network import Network
+from erpsim.model.network import Network
 from erpsim.training import cpu as grad_cpu
 from erpsim.training import reference as grad_ref
 from erpsim.training.trainer import _grad_params, target_ticks

@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from erpsim.config import Envelope, ModelConfig
+from erpsim.model.config import Envelope, ModelConfig
 from erpsim.engine import get_backend, make_schedule, run
-from erpsim.network import Network
+from erpsim.model.network import Network
 
 # Tiny network, short trials. init_net = -2 starts every unit below the thresholds used
 # below (sigmoid(-2) = 0.12 < 0.3), so alpha clocks start when units rise past theta.

@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 
 import erpsim
-from erpsim.calibration import (EnvelopeGrid, envelope_of, score_words, search_base,
+from erpsim.paper.calibration import (EnvelopeGrid, envelope_of, score_words, search_base,
                                 search_clock_and_protocol, search_test_time)
-from erpsim.datasets import load_published_words
-from erpsim.fig2 import compute_fig2, serp_table, spectra_table, windows_table, write_tables
+from erpsim.io.datasets import load_published_words
+from erpsim.paper.fig2 import compute_fig2, serp_table, spectra_table, windows_table, write_tables
 
 matplotlib.use("Agg")
 
@@ -53,7 +53,7 @@ def test_windows_and_spectra_tables(data):
 
 
 def test_write_tables_and_figures(data, tmp_path):
-    from erpsim.fig2_plot import save_figures
+    from erpsim.viz.fig2 import save_figures
     paths = write_tables(data, tmp_path)
     for name in ("serp", "windows", "spectra", "stats"):
         assert pd.read_csv(paths[name]).shape[0] > 0

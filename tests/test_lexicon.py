@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from erpsim.coding import BinaryCoding, OneHotCoding
-from erpsim.lexicon import (ITEM_TYPES, TRAINED_TYPES, Lexicon, load_lexicon,
+from erpsim.model.coding import BinaryCoding, OneHotCoding
+from erpsim.model.lexicon import (ITEM_TYPES, TRAINED_TYPES, Lexicon, load_lexicon,
                             neighbourhood_sizes, random_semantics)
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[1] / "data" / "build_lexicon.py"

@@ -11,8 +11,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import erpsim  # noqa: E402
-from erpsim import datasets  # noqa: E402
-from erpsim import mne_bridge as mb  # noqa: E402
+from erpsim.io import datasets  # noqa: E402
+from erpsim.eeg import bridge as mb  # noqa: E402
 
 FIFF_UNIT_V = 107
 FIFF_UNIT_NONE = -1

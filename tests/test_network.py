@@ -6,8 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from erpsim.config import Envelope, ModelConfig
-from erpsim.network import FORMAT_VERSION, Architecture, Network, project_signs
+from erpsim.model.config import Envelope, ModelConfig
+from erpsim.model.network import FORMAT_VERSION, Architecture, Network, project_signs
 
 TINY = ModelConfig(n_auto=6, n_hidden=8, n_sem=8)
 PDP = TINY.replace(separate_inhibition=False)

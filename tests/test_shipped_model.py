@@ -12,8 +12,8 @@ import pytest
 
 import erpsim
 from erpsim.analysis import model_window, window_mean
-from erpsim.datasets import load_published_words
-from erpsim.lexicon import ITEM_TYPES
+from erpsim.io.datasets import load_published_words
+from erpsim.model.lexicon import ITEM_TYPES
 from erpsim.training import lexical_decision, semantic_accuracy, semantics_of
 
 GOLDEN = Path(__file__).parent / "data" / "golden_serp.csv"
@@ -43,7 +43,7 @@ def control(net, lexicon):
 def test_ten_instances_with_every_trained_item_correct(net):
     assert net.n_instances == 10
     items, patterns = semantics_of(net)
-    x = erpsim.coding.get_coding(net.config.coding).encode(items)
+    x = erpsim.model.coding.get_coding(net.config.coding).encode(items)
     np.testing.assert_array_equal(semantic_accuracy(net, x, patterns), np.ones(10))
     net.validate()                                           # sign constraints hold
 
@@ -51,7 +51,7 @@ def test_ten_instances_with_every_trained_item_correct(net):
 def test_checksum_is_verified(tmp_path, monkeypatch):
     import shutil
     folder = tmp_path / "pretrained"
-    shutil.copytree(erpsim._paths.data_dir() / "pretrained", folder,
+    shutil.copytree(erpsim.io.paths.data_dir() / "pretrained", folder,
                     ignore=shutil.ignore_patterns("*.ckpt.npz"))
     with open(folder / "erp_default.npz", "r+b") as handle:
         handle.seek(-1, 2)

@@ -11,7 +11,7 @@ import erpsim
 from erpsim import (Envelope, ModelConfig, Network, load_lexicon, load_result, save_result,
                     serp_by_type, simulate, simulate_repetition)
 from erpsim.engine import make_schedule, run
-from erpsim.lexicon import ITEM_TYPES
+from erpsim.model.lexicon import ITEM_TYPES
 
 CFG = ModelConfig(n_auto=6, n_hidden=8, n_sem=8, n_blank=6, n_stim=12, onset_tick=6,
                   init_net=-2.0)

@@ -115,7 +115,7 @@ def test_small_network_converges_and_keeps_signs():
     net.validate()                      # signs and absent projections
     assert (net.W[:, net.arch.sign > 0] >= 0).all() and (net.W[:, net.arch.sign < 0] <= 0).all()
     items, patterns = erpsim.training.semantics_of(net)
-    acc = erpsim.training.semantic_accuracy(net, erpsim.coding.get_coding().encode(items), patterns)
+    acc = erpsim.training.semantic_accuracy(net, erpsim.model.coding.get_coding().encode(items), patterns)
     assert (acc == 1.0).all()
 
 

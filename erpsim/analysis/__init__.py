@@ -7,9 +7,9 @@
 
 See ``docs/analyses.md``.
 """
-from .spectra import human_spectrum, model_spectrum, power_spectrum
-from .stats import mean_ci, repetition_stats
-from .windows import (HUMAN_SEARCH, MODEL_SEARCH, Window, condition_windows, fwhm_window,
+from erpsim.analysis.spectra import human_spectrum, model_spectrum, power_spectrum
+from erpsim.analysis.stats import mean_ci, repetition_stats
+from erpsim.analysis.windows import (HUMAN_SEARCH, MODEL_SEARCH, Window, condition_windows, fwhm_window,
                       human_window, model_window, window_mean)
 
 __all__ = [

@@ -49,7 +49,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from .windows import _check_option, _check_times, _time_dim
+from erpsim.analysis.windows import _check_option, _check_times, _time_dim
 
 __all__ = [
     "power_spectrum",
@@ -339,7 +339,7 @@ def human_spectrum(erp, *, sfreq=None, samples=None, baseline=None, detrend="non
     ----------
     erp : xarray.DataArray
         ERP(s) in µV with a ``time_ms`` dimension (or ``dim``), e.g. dims (item_type,
-        presentation, time_ms) from :func:`erpsim.datasets.load_human_erp`.
+        presentation, time_ms) from :func:`erpsim.io.datasets.load_human_erp`.
     sfreq : float, optional
         Sampling rate in Hz; default the array's ``sfreq`` attribute, else derived from
         the ``time_ms`` spacing.

@@ -435,7 +435,7 @@ def human_window(erp, rule="grand_average", search=HUMAN_SEARCH, *, half="midran
     ----------
     erp : xarray.DataArray
         Amplitude in µV with dims such as (item_type, presentation, time_ms), as from
-        :func:`erpsim.datasets.load_human_erp`.
+        :func:`erpsim.io.datasets.load_human_erp`.
     rule : str
         See :func:`model_window`. For ``"difference"`` the curve is second minus first
         presentation in µV (positive where the N400 is reduced on repetition).

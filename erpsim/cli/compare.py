@@ -7,7 +7,7 @@ Writes ``DIR/comparison.csv`` (one row per condition), ``DIR/curves.csv`` (the a
 EEG and model curves) and ``DIR/comparison.png`` (MNE-style plot). See ``docs/mne.md``.
 """
 from pathlib import Path
-from .._io import atomic_write as _atomic
+from erpsim.utils.atomic import atomic_write as _atomic
 
 
 def parse_conditions(pairs):
@@ -49,7 +49,7 @@ def write_outputs(comparison, out_dir, stem="comparison", title=None):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from ..plotting_mne import plot_comparison
+    from erpsim.viz.eeg import plot_comparison
     out_dir = Path(out_dir)
     paths = {"table": comparison.to_csv(out_dir / f"{stem}.csv"),
              "curves": _atomic(out_dir / "curves.csv",
@@ -66,8 +66,8 @@ def write_outputs(comparison, out_dir, stem="comparison", title=None):
 def run(args):
     import pandas as pd
 
-    from ..compare import N400_WINDOW, compare, model_result
-    from ..mne_bridge import MS_PER_TICK, ONSET_TICK
+    from erpsim.eeg.compare import N400_WINDOW, compare, model_result
+    from erpsim.eeg.bridge import MS_PER_TICK, ONSET_TICK
     conditions = parse_conditions(args.conditions)
     if not Path(args.eegfile).exists():
         raise FileNotFoundError(f"EEG file not found: {args.eegfile}")

@@ -19,9 +19,9 @@ def run(args):
     matplotlib.use("Agg")
     from pathlib import Path
 
-    from ..fig2 import compute_fig2, write_tables
-    from ..fig2_plot import save_figures
-    from ..network import Network
+    from erpsim.paper.fig2 import compute_fig2, write_tables
+    from erpsim.viz.fig2 import save_figures
+    from erpsim.model.network import Network
     network = Network.load(args.model) if args.model else None
     data = compute_fig2(network, instances=3 if args.quick else None, backend=args.backend,
                         progress=True)

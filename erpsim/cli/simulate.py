@@ -59,21 +59,18 @@ def _warn(message):
 
 def load_network(model=None, instances=None, seed=0):
     """The network to simulate and a one-line description of where it came from."""
-    import erpsim
-    from erpsim import ModelConfig, Network
+    from erpsim import ModelConfig, Network, load_pretrained
 
     if instances is not None and instances < 1:
         raise ValueError(f"--instances must be a positive integer, got {instances}")
     if model is not None:
         net, source = Network.load(model), f"network file {model}"
     else:
-        loader = getattr(erpsim, "load_pretrained", None)
         net = None
-        if loader is not None:
-            try:
-                net, source = loader(), "the pretrained network"
-            except FileNotFoundError as err:
-                _warn(f"the pretrained network is not available ({err})")
+        try:
+            net, source = load_pretrained(), "the pretrained network"
+        except FileNotFoundError as err:
+            _warn(f"the pretrained network is not available ({err})")
         if net is None:
             n = 1 if instances is None else instances
             net = Network.initialize(ModelConfig(), n, rng=seed)
@@ -92,8 +89,8 @@ def load_network(model=None, instances=None, seed=0):
 def run_simulate(args):
     import numpy as np
     from erpsim import Envelope, load_lexicon, save_result, serp_by_type, simulate
-    from erpsim._io import atomic_write_bytes
-    from erpsim.plotting import plot_serp_by_type
+    from erpsim.utils.atomic import atomic_write_bytes
+    from erpsim.viz.serp import plot_serp_by_type
 
     net, source = load_network(args.model, args.instances, args.seed)
     config = net.config

@@ -28,7 +28,7 @@ def register(subparsers):
 def run(args):
     from pathlib import Path
 
-    from ..sweep import SweepStore, load_grid, run_sweep
+    from erpsim.sweep import SweepStore, load_grid, run_sweep
     grid = load_grid(args.grid)
     path = Path(args.grid)
     store_path = Path(args.store) if args.store else path.with_name(path.stem + ".sweep")

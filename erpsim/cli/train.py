@@ -23,9 +23,9 @@ def run(args):
     import time
     from pathlib import Path
 
-    from .. import load_lexicon, training_config
-    from ..network import Network
-    from ..training import TrainingSettings, train
+    from erpsim import load_lexicon, training_config
+    from erpsim.model.network import Network
+    from erpsim.training import TrainingSettings, train
     config = training_config()
     changes = {}
     if args.dt is not None:

@@ -5,19 +5,19 @@ combination of voxel signatures weighted by the noun's semantic features, and te
 the model by leave-two-out matching with voxel selection inside every fold. See
 ``docs/encoding.md``.
 """
-from .data import (ParticipantData, average_and_centre, load_participant,
+from erpsim.encoding.data import (ParticipantData, average_and_centre, load_participant,
                    nonfinite_voxels, save_participant)
-from .evaluation import (LeaveTwoOutResult, PermutationResult, all_pairs,
+from erpsim.encoding.evaluation import (LeaveTwoOutResult, PermutationResult, all_pairs,
                          evaluate_participants, fold_selection, hat_matrix,
                          hat_weights,
                          leave_two_out, permutation_test, select_voxels,
                          voxel_stability)
-from .features import (CATEGORIES, CATEGORY_NOUNS, NOUN_CATEGORIES, NOUNS, VERBS,
+from erpsim.encoding.features import (CATEGORIES, CATEGORY_NOUNS, NOUN_CATEGORIES, NOUNS, VERBS,
                        make_features, vector_features, verb_features)
-from .model import LinearEncoder
-from .pipeline import run_mitchell
-from .synthetic import make_synthetic
-from .vectors import (OutOfVocabularyError, WordVectors, load_glove,
+from erpsim.encoding.model import LinearEncoder
+from erpsim.encoding.pipeline import run_mitchell
+from erpsim.encoding.synthetic import make_synthetic
+from erpsim.encoding.vectors import (OutOfVocabularyError, WordVectors, load_glove,
                       load_word_vectors)
 
 __all__ = [

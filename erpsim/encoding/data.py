@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_write
+from erpsim.utils.atomic import atomic_write
 
 
 #: Spellings in the released files that differ from the nouns of the paper.

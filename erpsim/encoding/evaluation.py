@@ -39,8 +39,8 @@ from itertools import combinations
 
 import numpy as np
 
-from .data import average_and_centre, nonfinite_voxels
-from .model import LinearEncoder
+from erpsim.encoding.data import average_and_centre, nonfinite_voxels
+from erpsim.encoding.model import LinearEncoder
 
 #: Default number of voxels kept per fold.
 N_SELECT = 500
@@ -236,7 +236,7 @@ def fold_selection(presentations, pairs=None, n_select=N_SELECT, rank_tol=RANK_T
     ndarray of int32, shape (n_folds, n_select)
         Selected voxels of each fold, in increasing order.
     """
-    from ._kernels import select_top, stability_block
+    from erpsim.encoding._kernels import select_top, stability_block
 
     X = np.asarray(_presentations_of(presentations), dtype=np.float64)
     if X.ndim != 3:
@@ -559,7 +559,7 @@ def _cosine(a, b):
 
 
 def _fast_margins(F, images_T, pairs, selection, alpha, H=None):
-    from ._kernels import match_margins
+    from erpsim.encoding._kernels import match_margins
 
     W = hat_weights(F, pairs, alpha, H=H)
     margin = np.empty(pairs.shape[0])
@@ -665,7 +665,7 @@ def permutation_test(features, presentations, *, n_permutations=1000, n_select=N
     -------
     PermutationResult
     """
-    from ._kernels import gram_margins
+    from erpsim.encoding._kernels import gram_margins
 
     n_permutations = int(n_permutations)
     if n_permutations < 1:

@@ -42,10 +42,10 @@ FEATURE_SETS = ("verbs", "vectors")
 
 def _vectors_or_default(vectors):
     if vectors is None:
-        from .vectors import load_glove
+        from erpsim.encoding.vectors import load_glove
         return load_glove()
     if isinstance(vectors, dict):
-        from .vectors import WordVectors
+        from erpsim.encoding.vectors import WordVectors
         return WordVectors(list(vectors), np.array(list(vectors.values()), dtype=float),
                            name="given vectors")
     return vectors
@@ -93,7 +93,7 @@ def verb_features(nouns=NOUNS, vectors=None, verbs=VERBS):
     vecs = _vectors_or_default(vectors)
     missing = vecs.missing(list(nouns) + list(verbs))
     if missing:
-        from .vectors import OutOfVocabularyError
+        from erpsim.encoding.vectors import OutOfVocabularyError
         raise OutOfVocabularyError(missing, vecs.name)
     noun_vecs = vecs.get(nouns)
     verb_vecs = vecs.get(verbs)
@@ -160,7 +160,7 @@ def make_features(kind="verbs", nouns=NOUNS, vectors=None):
     if kind not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {kind!r}; choose from {FEATURE_SETS}")
     if vectors is not None and not isinstance(vectors, dict) and not hasattr(vectors, "get"):
-        from .vectors import load_word_vectors
+        from erpsim.encoding.vectors import load_word_vectors
         wanted = list(nouns) + (list(VERBS) if kind == "verbs" else [])
         vectors = load_word_vectors(vectors, words=wanted)
     if kind == "verbs":

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_write as _atomic_write
-from .._io import atomic_write_bytes
+from erpsim.utils.atomic import atomic_write as _atomic_write
+from erpsim.utils.atomic import atomic_write_bytes
 
 #: Voxels per participant in the released data (about; participant 1 has 21,764).
 PARTICIPANT_VOXELS = 21764
@@ -50,8 +50,8 @@ def analyse(participant, features, name, out_dir, *, n_select=500, alpha=0.0,
     """
     import pandas as pd
 
-    from .evaluation import leave_two_out, permutation_test
-    from .plots import plot_summary
+    from erpsim.encoding.evaluation import leave_two_out, permutation_test
+    from erpsim.viz.encoding import plot_summary
 
     out_dir = Path(out_dir)
     if n_permutations > 0:
@@ -123,10 +123,10 @@ def run_mitchell(out_dir, *, data_files=(), synthetic=True, feature_set="verbs",
     dict
         The contents of ``summary.json``.
     """
-    from .data import load_participant
-    from .features import NOUN_CATEGORIES, NOUNS, VERBS, make_features
-    from .synthetic import make_synthetic
-    from .vectors import GLOVE_NAME, load_word_vectors
+    from erpsim.encoding.data import load_participant
+    from erpsim.encoding.features import NOUN_CATEGORIES, NOUNS, VERBS, make_features
+    from erpsim.encoding.synthetic import make_synthetic
+    from erpsim.encoding.vectors import GLOVE_NAME, load_word_vectors
 
     rng = np.random.default_rng(rng)
     out_dir = Path(out_dir)

@@ -12,7 +12,7 @@ accuracy against the noise level for the real GloVe features.
 """
 import numpy as np
 
-from .data import ParticipantData
+from erpsim.encoding.data import ParticipantData
 
 
 def make_synthetic(features, *, words=None, categories=None, n_voxels=2000,

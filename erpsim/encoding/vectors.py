@@ -162,7 +162,7 @@ def load_glove():
     WordVectors
         ``vectors`` has shape (400000, 50), dtype float32.
     """
-    from ._parquet import read_string_column
+    from erpsim.encoding._parquet import read_string_column
 
     matrix_path, index_path = glove_files()
     vectors = np.load(matrix_path, mmap_mode="r")

@@ -8,7 +8,7 @@ import importlib
 
 import numpy as np
 
-from .schedule import Schedule, make_schedule
+from erpsim.engine.schedule import Schedule, make_schedule
 
 BACKENDS = {"numpy": "erpsim.engine.reference", "numba": "erpsim.engine.cpu",
             "cuda": "erpsim.engine.gpu"}

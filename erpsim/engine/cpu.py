@@ -17,7 +17,7 @@ do the same arithmetic on the same numbers.
 import numpy as np
 from numba import njit, prange
 
-from .logistic import logistic
+from erpsim.engine.logistic import logistic
 
 MAX_TILE = 256
 MIN_TASKS = 2

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .reference import sigmoid
+from erpsim.engine.reference import sigmoid
 
 #: Items per thread block (one per lane; 32 = one warp wide).
 TILE = 32
@@ -122,7 +122,7 @@ def make_plan(blocks, n_units, max_warps=None):
     Raises ``ValueError`` for blocks outside ``[0, n_units)`` or overlapping blocks
     (which the reference would count once and a block sum twice).
     """
-    from .gpu_kernels import CHUNK
+    from erpsim.engine.gpu_kernels import CHUNK
     max_warps = MAX_WARPS if max_warps is None else max_warps
     blocks = np.asarray(blocks, dtype=np.int64).reshape(-1, 4)
     for d0, d1, s0, s1 in blocks:
@@ -288,7 +288,7 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
     check_available()
     from numba import cuda
 
-    from .gpu_kernels import build_kernel
+    from erpsim.engine.gpu_kernels import build_kernel
     clock = time.perf_counter
     start = clock()
     plan, key, args = kernel_arguments(

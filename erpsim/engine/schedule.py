@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..config import PROTOCOLS
+from erpsim.model.config import PROTOCOLS
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@
 See ``docs/sweep.md``. Dask is imported only when a sweep runs (``pip install
 erpsim[sweep]``).
 """
-from .grid import Grid, Point, load_grid
-from .point import analyse_point, run_point, train_point
-from .runner import SweepReport, run_sweep
-from .store import SweepStore, open_sweep, sweep_status
+from erpsim.sweep.grid import Grid, Point, load_grid
+from erpsim.sweep.point import analyse_point, run_point, train_point
+from erpsim.sweep.runner import SweepReport, run_sweep
+from erpsim.sweep.store import SweepStore, open_sweep, sweep_status
 
 __all__ = ["Grid", "Point", "load_grid", "run_point", "train_point", "analyse_point",
            "run_sweep", "SweepReport", "SweepStore", "open_sweep", "sweep_status"]

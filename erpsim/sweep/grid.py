@@ -40,7 +40,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Envelope, ModelConfig, default_envelope
+from erpsim.model.config import Envelope, ModelConfig, default_envelope
 
 #: Version of what a point computes; part of every point's identity.
 POINT_VERSION = 1
@@ -57,7 +57,7 @@ TEST_TIME_CONFIG = ("dt", "gain", "clamp", "n_blank", "n_stim", "onset_tick", "i
 
 
 def _training_cls():
-    from ..training import TrainingSettings
+    from erpsim.training import TrainingSettings
     return TrainingSettings
 
 
@@ -337,7 +337,7 @@ class Grid:
     def load_lexicon(self):
         """The lexicon every point uses (loaded once, then cached)."""
         if self._lexicon is None:
-            from ..lexicon import load_lexicon
+            from erpsim.model.lexicon import load_lexicon
             lexicon = load_lexicon(self.lexicon_path)
             if self.n_per_type is not None:
                 lexicon = lexicon.subset(self.n_per_type, rng=self.lexicon_seed)
@@ -419,8 +419,8 @@ class _TrainedModel:
             return None
         if not isinstance(model, str):
             raise ValueError(f"grid 'model' must be 'pretrained' or a network file, got {model!r}")
-        from ..network import Network
-        from ..pretrained import pretrained_path, sha256
+        from erpsim.model.network import Network
+        from erpsim.io.pretrained import pretrained_path, sha256
         if model == "pretrained":
             path = pretrained_path()
         else:

@@ -11,11 +11,11 @@ import json
 import numpy as np
 import xarray as xr
 
-from ..analysis import model_spectrum, model_window, window_mean
-from ..analysis.windows import MODEL_SEARCH
-from ..lexicon import ITEM_TYPES, TRAINED_TYPES
-from ..network import Network
-from ..simulate import serp_by_type, simulate_repetition
+from erpsim.analysis import model_spectrum, model_window, window_mean
+from erpsim.analysis.windows import MODEL_SEARCH
+from erpsim.model.lexicon import ITEM_TYPES, TRAINED_TYPES
+from erpsim.model.network import Network
+from erpsim.simulation.trials import serp_by_type, simulate_repetition
 
 #: Data variables of a point's result (see :func:`analyse_point`).
 VARIABLES = ("serp", "window_mean", "repetition_effect", "spectrum", "window_start",
@@ -40,7 +40,7 @@ def train_point(point, lexicon):
     """
     if point.model_file is not None:
         return load_instance(point)
-    from ..training import train
+    from erpsim.training import train
     config = point.model_config()
     network = Network.initialize(config, 1, rng=[point.seed])
     network, _ = train(network, lexicon, point.training_settings(), progress=False)
@@ -74,8 +74,8 @@ def spectrum_samples(config):
 def _lexical_decision(ds, network):
     """(accuracy, d') of lexical decision by semantic familiarity (by semantic stress for a
     network without stored semantics), NaN without both item kinds."""
-    from ..training.lexical_decision import lexical_decision
-    from ..training.trainer import semantics_of
+    from erpsim.training.lexical_decision import lexical_decision
+    from erpsim.training.trainer import semantics_of
     trained = np.isin(ds["item_type"].values, TRAINED_TYPES)
     if trained.sum() < 2 or (~trained).sum() < 2:
         return np.nan, np.nan
@@ -89,7 +89,7 @@ def _lexical_decision(ds, network):
 def analyse_point(point, lexicon, network, *, backend="numba"):
     """Repetition protocol and Fig. 2 analyses of one trained instance.
 
-    As in :func:`erpsim.fig2.compute_fig2`: repetition pairs of every lexicon item with
+    As in :func:`erpsim.paper.fig2.compute_fig2`: repetition pairs of every lexicon item with
     the point's envelope (model ``"alpha"``) and without it (``"control"``, the same
     weights); the sERP per item type; one FWHM window from the alpha model's grand
     average (the control's when there is no envelope) applied to both models; window

@@ -24,9 +24,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .grid import load_grid
-from .point import analyse_point, train_point
-from .store import SweepStore
+from erpsim.sweep.grid import load_grid
+from erpsim.sweep.point import analyse_point, train_point
+from erpsim.sweep.store import SweepStore
 
 
 @dataclass

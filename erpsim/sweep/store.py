@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 import xarray as xr
-from .._io import atomic_write as _atomic_write
+from erpsim.utils.atomic import atomic_write as _atomic_write
 
 FORMAT = "erpsim-sweep"
 FORMAT_VERSION = 1
@@ -102,7 +102,7 @@ class SweepStore:
 
     def read_grid(self):
         """The grid last run into this store."""
-        from .grid import Grid
+        from erpsim.sweep.grid import Grid
         if not (self.path / "sweep.json").exists():
             raise FileNotFoundError(f"no sweep store at {self.path} (sweep.json missing)")
         return Grid(self._read_header()["grid"])
@@ -140,7 +140,7 @@ class SweepStore:
         return network.save(self.model_path(model_key))
 
     def load_model(self, model_key):
-        from ..network import Network
+        from erpsim.model.network import Network
         return Network.load(self.model_path(model_key))
 
     # ------------------------------------------------------------------ index
@@ -177,7 +177,7 @@ class SweepStore:
             ``attempts`` (computations that ended, in any run), ``seconds`` (of the
             finished computation) and ``error`` (the last one, if any).
         """
-        from .grid import load_grid
+        from erpsim.sweep.grid import load_grid
         grid = self.read_grid() if grid is None else load_grid(grid)
         done = self.done_keys()
         last, attempts = {}, {}
@@ -217,7 +217,7 @@ def open_sweep(path, grid=None):
         where points differ in ticks or frequencies). ``status`` (grid dims): "done",
         "failed" or "pending". Attributes: the grid (JSON) and its fixed parameters.
     """
-    from .grid import load_grid
+    from erpsim.sweep.grid import load_grid
     store = SweepStore(path)
     grid = store.read_grid() if grid is None else load_grid(grid)
     points = grid.points()

@@ -12,7 +12,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from ..analysis import repetition_stats
+from erpsim.analysis import repetition_stats
 
 
 def parameter_dims(ds):

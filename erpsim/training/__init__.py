@@ -1,7 +1,7 @@
 """Training the ERP model (spec section 4)."""
-from .autoencoder import pretrain_autoencoder
-from .lexical_decision import lexical_decision, semantic_familiarity, semantic_stress
-from .trainer import TrainingSettings, item_weights, semantic_accuracy, semantics_of, train
+from erpsim.training.autoencoder import pretrain_autoencoder
+from erpsim.training.lexical_decision import lexical_decision, semantic_familiarity, semantic_stress
+from erpsim.training.trainer import TrainingSettings, item_weights, semantic_accuracy, semantics_of, train
 
 __all__ = ["TrainingSettings", "item_weights", "lexical_decision", "pretrain_autoencoder",
            "semantic_accuracy", "semantic_familiarity", "semantic_stress", "semantics_of", "train"]

@@ -6,8 +6,8 @@ the reconstructed letter bits, vectorised over model instances.
 """
 import numpy as np
 
-from ..engine.reference import sigmoid
-from .optim import Adam
+from erpsim.engine.reference import sigmoid
+from erpsim.training.optim import Adam
 
 
 def pretrain_autoencoder(network, x, *, epochs=500, lr=0.03):

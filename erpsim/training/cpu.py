@@ -17,7 +17,7 @@ import threading
 import numpy as np
 from numba import njit, prange
 
-from ..engine.cpu import (
+from erpsim.engine.cpu import (
     _add_block,
     broadcast_state,
     new_state,

@@ -3,7 +3,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ..lexicon import TRAINED_TYPES
+from erpsim.model.lexicon import TRAINED_TYPES
 
 
 def semantic_stress(activation):

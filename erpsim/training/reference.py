@@ -21,7 +21,7 @@ the net input is (s - target), which avoids dividing by y(1 - y).
 """
 import numpy as np
 
-from ..engine.reference import run_ticks, sigmoid
+from erpsim.engine.reference import run_ticks, sigmoid
 
 EPS = 1e-12
 

@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import engine
-from .._io import atomic_write_bytes
-from ..coding import get_coding
-from ..lexicon import Lexicon, random_semantics
-from ..network import project_signs
-from .autoencoder import pretrain_autoencoder
-from .optim import Adam
+from erpsim import engine
+from erpsim.utils.atomic import atomic_write_bytes
+from erpsim.model.coding import get_coding
+from erpsim.model.lexicon import Lexicon, random_semantics
+from erpsim.model.network import project_signs
+from erpsim.training.autoencoder import pretrain_autoencoder
+from erpsim.training.optim import Adam
 
 GRADIENTS = {"numpy": "erpsim.training.reference", "numba": "erpsim.training.cpu"}
 

@@ -53,10 +53,10 @@ import pandas as pd
 from wordfreq import zipf_frequency
 
 try:
-    from erpsim.lexicon import ITEM_TYPES, TRAINED_TYPES, Lexicon, neighbourhood_sizes
+    from erpsim.model.lexicon import ITEM_TYPES, TRAINED_TYPES, Lexicon, neighbourhood_sizes
 except ImportError:  # run from a source checkout without installing
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from erpsim.lexicon import ITEM_TYPES, TRAINED_TYPES, Lexicon, neighbourhood_sizes
+    from erpsim.model.lexicon import ITEM_TYPES, TRAINED_TYPES, Lexicon, neighbourhood_sizes
 
 VOWELS = "aeiou"
 CONSONANTS = "bcdfghjklmnpqrstvwxz"  # no y

@@ -1,0 +1,1 @@
+"""Shipped data: the trained instances, the human and published curves, where they live."""

@@ -1,0 +1,51 @@
+"""Loaders for the shipped human and published reference curves (see data/README.md)."""
+import numpy as np
+import pandas as pd
+
+from erpsim.io.paths import data_file
+
+ITEM_TYPES = ("word", "acronym", "pseudoword", "illegal")
+
+
+def _to_array(table, time_col, value_col, name, attrs):
+    types = [t for t in ITEM_TYPES if t in set(table["item_type"])]
+    arr = (table.set_index(["item_type", "presentation", time_col])[value_col]
+           .to_xarray().reindex(item_type=types))
+    arr.name = name
+    arr.attrs.update(attrs)
+    return arr
+
+
+def load_human_erp():
+    """Human grand-average ERPs at MiPa from Laszlo & Armstrong (2014), Fig. 2.
+
+    Returns
+    -------
+    xarray.DataArray, dims (item_type, presentation, time_ms)
+        Amplitude in microvolts with its true sign (the N400 is negative-going);
+        4 ms grid from -100 to 900 ms (250 Hz).
+    """
+    table = pd.read_csv(data_file("fig2_human_erp.csv"))
+    return _to_array(table, "time_ms", "amplitude_uV", "amplitude",
+                     {"units": "uV", "channel": "MiPa", "sfreq": 250.0,
+                      "source": "Laszlo & Armstrong (2014) Fig. 2, digitized"})
+
+
+def load_published_words():
+    """The published model sERP for words (first and second presentation).
+
+    Returns
+    -------
+    xarray.DataArray, dims (presentation, tick)
+        Mean semantic activation at ticks 20-38 (onset = tick 20).
+    """
+    table = pd.read_csv(data_file("fig2_model_words.csv"))
+    arr = _to_array(table, "tick", "mean_semantic_activation", "serp",
+                    {"units": "activation",
+                     "source": "Laszlo & Armstrong (2014) Fig. 2, digitized"})
+    return arr.sel(item_type="word", drop=True)
+
+
+def human_times_s(arr):
+    """Times of a human ERP array in seconds, as a NumPy array."""
+    return np.asarray(arr["time_ms"].values, dtype=float) / 1000.0

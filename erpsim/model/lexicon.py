@@ -1,0 +1,340 @@
+"""The model's items: four item types, their frequencies and neighbourhoods, semantics.
+
+The shipped default lexicon (``data/lexicon.csv``, built by ``data/build_lexicon.py``;
+see ``docs/lexicon.md``) has 50 three-letter items of each type. Items are stored
+lowercase (acronyms too).
+"""
+from collections import Counter
+from itertools import combinations
+from math import comb
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from erpsim.utils.atomic import atomic_write
+from erpsim.io.paths import data_file
+from erpsim.model.coding import get_coding
+
+ITEM_TYPES = ("word", "acronym", "pseudoword", "illegal")
+TRAINED_TYPES = ("word", "acronym")
+COLUMNS = ("item", "type", "zipf", "neighbours")
+_NA_STRINGS = ["", "NA", "N/A", "NaN", "nan", "-nan", "NULL", "null", "None", "#N/A"]
+
+
+def _names(values, limit=10):
+    """Short printable list of offending values for error messages."""
+    values = [str(v) for v in values]
+    more = f" ... ({len(values)} in all)" if len(values) > limit else ""
+    return ", ".join(repr(v) for v in values[:limit]) + more
+
+
+def _default_coding(items, coding):
+    """The coding to use: ``coding``, with ``n_slots`` the commonest item length."""
+    lengths = Counter(len(item) for item in items)
+    n_slots = min(lengths, key=lambda n: (-lengths[n], n)) if lengths else 3
+    return get_coding(coding, n_slots=n_slots)
+
+
+def _checked_table(table, coding):
+    """Validated, normalised copy of a lexicon table (see :class:`Lexicon`)."""
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"a lexicon needs a pandas DataFrame, got {type(table).__name__}")
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"lexicon table is missing column(s) {_names(missing)}; "
+                         f"expected columns {', '.join(COLUMNS)}")
+    table = table.reset_index(drop=True).copy()
+    bad = [v for v in table["item"] if not isinstance(v, str)]
+    if bad:
+        raise ValueError(f"lexicon items must be strings, got {_names(bad)}")
+    table["item"] = table["item"].str.lower()
+    unknown = sorted(set(table["type"].astype(str)) - set(ITEM_TYPES))
+    if unknown:
+        raise ValueError(f"unknown item type(s) {_names(unknown)}; "
+                         f"expected one of {', '.join(ITEM_TYPES)}")
+    table["type"] = table["type"].astype(str)
+    duplicated = table["item"][table["item"].duplicated()].unique()
+    if len(duplicated):
+        raise ValueError(f"duplicate lexicon item(s) {_names(duplicated)}")
+    table["zipf"] = pd.to_numeric(table["zipf"], errors="coerce").astype(np.float64)
+    bad = table["item"][~(table["zipf"] >= 0)]
+    if len(bad):
+        raise ValueError(f"zipf is missing, NaN or negative for item(s) {_names(bad)}")
+    neighbours = pd.to_numeric(table["neighbours"], errors="coerce")
+    bad = table["item"][~((neighbours >= 0) & (neighbours % 1 == 0))]
+    if len(bad):
+        raise ValueError("neighbours must be non-negative integers; bad for item(s) "
+                         f"{_names(bad)}")
+    table["neighbours"] = neighbours.astype(np.int64)
+    coding = _default_coding(table["item"], coding)
+    bad = [item for item in table["item"] if not coding.can_encode(item)]
+    if bad:
+        raise ValueError(f"{coding!r} cannot encode lexicon item(s) {_names(bad)}")
+    return table, coding
+
+
+class Lexicon:
+    """A table of items with their type, frequency and neighbourhood size.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Columns ``item`` (letter string), ``type`` (one of :data:`ITEM_TYPES`),
+        ``zipf`` (Zipf frequency, 0 for unknown strings) and ``neighbours``
+        (orthographic neighbourhood size, see :func:`neighbourhood_sizes`); extra
+        columns are kept. Items are lowercased; the table is copied.
+    coding : None, str or LetterCoding
+        The letter coding every item must fit, and the default of :meth:`encode`.
+        ``None``: binary coding with as many slots as the commonest item length.
+
+    Raises
+    ------
+    ValueError
+        For missing columns, unknown types, duplicate items, NaN or negative zipf,
+        non-integer neighbours or items the coding cannot encode (all named).
+    """
+
+    def __init__(self, table, coding=None):
+        self._table, self.coding = _checked_table(table, coding)
+
+    @property
+    def table(self):
+        """pandas.DataFrame: a copy of the table (editing it leaves the lexicon as is)."""
+        return self._table.copy()
+
+    @property
+    def items(self):
+        """numpy.ndarray of str, shape (n,): the items, lowercase."""
+        return self._table["item"].to_numpy(dtype=str)
+
+    @property
+    def types(self):
+        """numpy.ndarray of str, shape (n,): each item's type."""
+        return self._table["type"].to_numpy(dtype=str)
+
+    @property
+    def zipf(self):
+        """numpy.ndarray of float64, shape (n,): Zipf frequency (log10 per billion words)."""
+        return self._table["zipf"].to_numpy(dtype=np.float64)
+
+    @property
+    def neighbours(self):
+        """numpy.ndarray of int64, shape (n,): orthographic neighbourhood sizes."""
+        return self._table["neighbours"].to_numpy(dtype=np.int64)
+
+    def __len__(self):
+        return len(self._table)
+
+    def __repr__(self):
+        counts = self._table["type"].value_counts()
+        parts = [f"{counts[t]} {t}" for t in ITEM_TYPES if t in counts]
+        return f"Lexicon({len(self)} items: {', '.join(parts) or 'empty'})"
+
+    def _rows(self, mask):
+        return Lexicon(self._table[np.asarray(mask, dtype=bool)], self.coding)
+
+    @property
+    def trained(self):
+        """Lexicon: the trained items (words and acronyms), table order kept."""
+        return self._rows(self._table["type"].isin(TRAINED_TYPES))
+
+    def of_type(self, item_type):
+        """Return the items of one type (table order kept).
+
+        Raises
+        ------
+        ValueError
+            If ``item_type`` is not one of :data:`ITEM_TYPES`.
+        """
+        if item_type not in ITEM_TYPES:
+            raise ValueError(f"unknown item type {item_type!r}; "
+                             f"expected one of {', '.join(ITEM_TYPES)}")
+        return self._rows(self._table["type"] == item_type)
+
+    def subset(self, n_per_type, rng=None):
+        """Draw ``n_per_type`` items of every type present (a small lexicon for tests).
+
+        Parameters
+        ----------
+        n_per_type : int
+            Items drawn (without replacement) from each type present.
+        rng : None, int or numpy.random.Generator
+            Seed or generator; the same seed gives the same subset.
+
+        Returns
+        -------
+        Lexicon
+            The drawn items in table order; ``neighbours`` keeps the values of the
+            full lexicon.
+
+        Raises
+        ------
+        ValueError
+            If ``n_per_type`` is not a positive integer or exceeds a type's count.
+        """
+        if not isinstance(n_per_type, (int, np.integer)) or n_per_type < 1:
+            raise ValueError(f"n_per_type must be a positive integer, got {n_per_type!r}")
+        rng = np.random.default_rng(rng)
+        keep = np.zeros(len(self), dtype=bool)
+        for item_type in ITEM_TYPES:
+            rows = np.flatnonzero(self.types == item_type)
+            if len(rows) == 0:
+                continue
+            if n_per_type > len(rows):
+                raise ValueError(f"cannot draw {n_per_type} items of type {item_type!r}:"
+                                 f" the lexicon has {len(rows)}")
+            keep[rng.choice(rows, size=n_per_type, replace=False)] = True
+        return self._rows(keep)
+
+    def encode(self, coding=None):
+        """Letter patterns of the items.
+
+        Parameters
+        ----------
+        coding : None, str or LetterCoding
+            ``None``: the lexicon's own coding.
+
+        Returns
+        -------
+        numpy.ndarray, shape (n, coding.n_units), float64
+        """
+        coding = self.coding if coding is None else _default_coding(self.items, coding)
+        return coding.encode(self.items)
+
+    def to_csv(self, path):
+        """Write the table to ``path`` as CSV, atomically (temporary file, then rename).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+        """
+        atomic_write(path, lambda tmp: self._table.to_csv(tmp, index=False, lineterminator="\n"))
+
+
+def load_lexicon(path=None, coding=None):
+    """Read a lexicon CSV (the shipped default or a user's file with the same columns).
+
+    Parameters
+    ----------
+    path : None, str or os.PathLike
+        CSV with columns ``item, type, zipf, neighbours`` (extra columns kept).
+        ``None``: the shipped ``data/lexicon.csv``.
+    coding : None, str or LetterCoding
+        Coding every item must fit (see :class:`Lexicon`).
+
+    Returns
+    -------
+    Lexicon
+
+    Raises
+    ------
+    FileNotFoundError
+        If the file does not exist (named).
+    ValueError
+        If the table fails the checks of :class:`Lexicon`.
+    """
+    path = data_file("lexicon.csv") if path is None else Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"lexicon file not found: {path}")
+    header = pd.read_csv(path, nrows=0).columns
+    # items such as "nan" or "null" are strings, not missing values
+    na_values = {c: _NA_STRINGS for c in header if c not in ("item", "type")}
+    table = pd.read_csv(path, dtype={"item": str, "type": str},
+                        keep_default_na=False, na_values=na_values)
+    try:
+        return Lexicon(table, coding)
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+def neighbourhood_sizes(items, reference):
+    """Orthographic neighbourhood sizes (Coltheart's N) against a reference set.
+
+    Parameters
+    ----------
+    items : str or sequence of str
+        The strings to count neighbours for.
+    reference : sequence of str
+        The candidate neighbours (duplicates count once; case-insensitive).
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n_items,)
+        For each item, the number of reference strings of the same length that
+        differ from it in exactly one letter position (the item itself never counts).
+    """
+    if isinstance(items, str):
+        items = [items]
+    if isinstance(reference, str):
+        raise ValueError(f"reference must be a sequence of strings, got {reference!r}")
+    items, reference = list(items), list(reference)
+    bad = [s for s in items + reference if not isinstance(s, str)]
+    if bad:
+        raise ValueError(f"neighbourhood_sizes needs strings, got {_names(bad)}")
+    reference = {s.lower() for s in reference}
+    wildcards = Counter(s[:i] + "\0" + s[i + 1:] for s in reference for i in range(len(s)))
+    sizes = []
+    for item in (s.lower() for s in items):
+        # each neighbour shares exactly one wildcard key with the item; the item shares
+        # all len(item) of its keys with itself
+        shared = sum(wildcards[item[:i] + "\0" + item[i + 1:]] for i in range(len(item)))
+        sizes.append(shared - len(item) * (item in reference))
+    return np.array(sizes, dtype=np.int64)
+
+
+def random_semantics(n_items, n_features=50, n_active=5, rng=None):
+    """Random sparse binary semantic patterns, all distinct.
+
+    Parameters
+    ----------
+    n_items : int
+        Number of patterns (rows).
+    n_features : int
+        Semantic units (default 50).
+    n_active : int
+        Active features per pattern (default 5, i.e. 10%).
+    rng : None, int or numpy.random.Generator
+        Seed or generator; the same seed gives the same patterns.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_items, n_features), float64
+        Zeros and ones, exactly ``n_active`` ones per row, no two rows equal.
+
+    Raises
+    ------
+    ValueError
+        For negative sizes, ``n_active > n_features`` or more items than distinct
+        patterns (``comb(n_features, n_active)``).
+    """
+    for name, value in (("n_items", n_items), ("n_features", n_features),
+                        ("n_active", n_active)):
+        if not isinstance(value, (int, np.integer)) or value < 0:
+            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+    if n_active > n_features:
+        raise ValueError(f"n_active={n_active} exceeds n_features={n_features}")
+    n_patterns = comb(n_features, n_active)
+    if n_items > n_patterns:
+        raise ValueError(f"cannot make {n_items} distinct patterns: only {n_patterns} "
+                         f"have {n_active} of {n_features} features active")
+    rng = np.random.default_rng(rng)
+    if n_patterns <= max(2 * n_items, 10_000):
+        # few possible patterns: draw without replacement from all of them
+        every = np.array(list(combinations(range(n_features), n_active)), dtype=np.intp)
+        chosen = every.reshape(n_patterns, n_active)[
+            rng.choice(n_patterns, size=n_items, replace=False)]
+    else:
+        # many possible patterns: draw at random, redraw the rare repeats
+        seen, rows = set(), []
+        while len(rows) < n_items:
+            draws = rng.random((n_items - len(rows), n_features)).argsort(axis=1)
+            for active in np.sort(draws[:, :n_active], axis=1):
+                key = active.tobytes()
+                if key not in seen:
+                    seen.add(key)
+                    rows.append(active)
+        chosen = np.array(rows, dtype=np.intp).reshape(n_items, n_active)
+    patterns = np.zeros((n_items, n_features), dtype=np.float64)
+    np.put_along_axis(patterns, chosen, 1.0, axis=1)
+    return patterns

@@ -1,0 +1,152 @@
+"""Simulate trials and repetition pairs; results as labelled xarray Datasets.
+
+>>> net = erpsim.load_pretrained()                      # doctest: +SKIP
+>>> ds = erpsim.simulate(net, presentations=2)           # doctest: +SKIP
+>>> erpsim.serp_by_type(ds)                              # doctest: +SKIP
+"""
+import json
+
+import numpy as np
+import xarray as xr
+
+from erpsim._version import __version__
+from erpsim.utils.atomic import atomic_write
+from erpsim.model.coding import get_coding
+from erpsim.model.config import Envelope
+from erpsim.engine import group_indices, make_schedule, run
+from erpsim.model.lexicon import Lexicon, load_lexicon
+
+_DEFAULT = object()
+
+
+def _as_items(items):
+    """Return (strings, extra item coordinates) for a Lexicon, a list of str, a str or None."""
+    if items is None:
+        items = load_lexicon()
+    if isinstance(items, Lexicon):
+        coords = {"item_type": ("item", np.asarray(items.types, dtype=str)),
+                  "zipf": ("item", np.asarray(items.zipf, dtype=float)),
+                  "neighbours": ("item", np.asarray(items.neighbours, dtype=int))}
+        return [str(s) for s in items.items], coords
+    if isinstance(items, str):
+        items = [items]
+    items = list(items)
+    if not items:
+        raise ValueError("no items to simulate (empty batch)")
+    return items, {}
+
+
+def simulate(network, items=None, *, presentations=1, envelope=_DEFAULT, protocol=None,
+             gap=None, backend="numba", record_units=False, dtype=None, groups=None):
+    """Simulate every instance of ``network`` on ``items``.
+
+    Parameters
+    ----------
+    network : Network
+    items : Lexicon, sequence of str, str or None
+        The strings to present (default: the shipped lexicon). With a Lexicon the
+        result carries the item type, frequency and neighbourhood size.
+    presentations : int
+        1 for single trials, 2 for repetition pairs (spec section 6).
+    envelope : Envelope, None or False
+        Alpha envelope; default ``network.config.envelope``. None or False: no
+        envelope (the ERP model, the control).
+    protocol, gap
+        Repetition protocol (default from the configuration), see
+        :func:`erpsim.engine.make_schedule`.
+    backend : {"numba", "numpy", "cuda"}
+    record_units : bool
+        Also keep every unit's output (memory: instances x items x presentations x
+        ticks x units values).
+    dtype : {"float64", "float32"} or None
+    groups : sequence of str or None
+        Unit groups whose means are kept (default: all); ``("S",)`` keeps only the sERP.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``layer_mean`` (instance, item, presentation, tick, group): mean output of each
+        recorded unit group; ``serp`` (instance, item, presentation, tick): the semantic
+        layer's excitatory mean (when ``"S"`` is recorded); with ``record_units``, ``activation`` (..., unit). Attributes
+        hold the configuration (JSON), seeds, backend, dtype and package version.
+    """
+    config = network.config
+    coding = get_coding(config.coding, n_slots=config.n_slots)
+    strings, coords = _as_items(items)
+    x = coding.encode(strings)
+    if envelope is _DEFAULT:
+        envelope = config.envelope
+    if envelope is False:
+        envelope = None
+    if envelope is not None and not isinstance(envelope, Envelope):
+        raise TypeError(f"envelope must be an Envelope, None or False, got {type(envelope).__name__}")
+    schedule = make_schedule(config, presentations, protocol, gap)
+    means, units = run(network, x, schedule, envelope=envelope, backend=backend,
+                       record_units=record_units, dtype=dtype, groups=groups)
+    recorded = [network.arch.groups[g] for g in group_indices(network.arch, groups)]
+    n_rec = len(schedule.ticks)
+    window = np.stack([np.arange(s, s + n_rec) for s in schedule.starts])
+    means = means[:, :, window]            # (instance, item, presentation, tick, group)
+    arch = network.arch
+    coords.update(instance=np.arange(network.n_instances), item=np.array(strings, dtype=str),
+                  presentation=np.arange(1, presentations + 1), tick=schedule.ticks,
+                  group=np.array(recorded, dtype=str))
+    dims = ("instance", "item", "presentation", "tick")
+    data = {"layer_mean": (dims + ("group",), means)}
+    if "S" in recorded:
+        data["serp"] = (dims, means[..., recorded.index("S")])
+    if record_units:
+        data["activation"] = (dims + ("unit",), units[:, :, window])
+        coords["unit"] = np.arange(arch.n_units)
+        coords["unit_group"] = ("unit", np.array(arch.groups, dtype=str)[arch.group_index])
+    ds = xr.Dataset(data, coords=coords)
+    if "serp" in ds:
+        ds["serp"].attrs.update(long_name="mean semantic activation (sERP)", units="activation")
+    ds["tick"].attrs.update(long_name="tick", onset_tick=config.onset_tick)
+    sim = {"presentations": presentations, "protocol": protocol or config.protocol,
+           "gap": config.gap if gap is None else gap,
+           "envelope": None if envelope is None else config.replace(envelope=envelope).to_dict()["envelope"]}
+    ds.attrs.update(config=config.to_json(), simulation=json.dumps(sim),
+                    seeds=json.dumps(network.seeds), backend=backend,
+                    dtype=str(np.dtype(dtype or config.dtype)), erpsim_version=__version__,
+                    model="alpha" if envelope is not None else "control")
+    return ds
+
+
+def simulate_repetition(network, items=None, **kwargs):
+    """Repetition pairs: :func:`simulate` with ``presentations=2``."""
+    return simulate(network, items, presentations=2, **kwargs)
+
+
+def serp(ds):
+    """The sERP (mean semantic excitatory activation) of a simulation result."""
+    return ds["serp"]
+
+
+def serp_by_type(ds):
+    """The sERP averaged over the items of each type.
+
+    Returns
+    -------
+    xarray.DataArray, dims (instance, item_type, presentation, tick)
+    """
+    if "item_type" not in ds.coords:
+        raise ValueError("this result has no item types (simulate a Lexicon, not bare strings)")
+    from erpsim.model.lexicon import ITEM_TYPES
+    grouped = ds["serp"].groupby("item_type").mean("item")
+    present = [t for t in ITEM_TYPES if t in grouped["item_type"].values]
+    return grouped.reindex(item_type=present).transpose("instance", "item_type", "presentation", "tick")
+
+
+def save_result(ds, path):
+    """Write a result to NetCDF (h5netcdf) atomically; returns the path."""
+    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
+
+
+def load_result(path):
+    """Read a result written by :func:`save_result`."""
+    from pathlib import Path
+    if not Path(path).exists():
+        raise FileNotFoundError(f"result file not found: {path}")
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        return ds.load()

@@ -1,0 +1,1 @@
+"""Shared plumbing: input validation, docstring filling, atomic writes, deprecations."""

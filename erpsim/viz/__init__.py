@@ -1,0 +1,1 @@
+"""All plotting (matplotlib figures built without pyplot's global state)."""
