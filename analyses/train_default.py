@@ -13,7 +13,7 @@ from pathlib import Path
 
 import erpsim
 from erpsim.model.config import CALIBRATED_DYNAMICS
-from erpsim.io.pretrained import write_checksum
+from erpsim.model.pretrained import write_checksum
 from erpsim.training import TrainingSettings, train
 
 

@@ -21,7 +21,7 @@ _PUBLIC = {
     "Network": "erpsim.model.network",
     "Lexicon": "erpsim.model.lexicon",
     "load_lexicon": "erpsim.model.lexicon",
-    "load_pretrained": "erpsim.io.pretrained",
+    "load_pretrained": "erpsim.model.pretrained",
     "simulate": "erpsim.simulation.trials",
     "simulate_repetition": "erpsim.simulation.trials",
     "serp": "erpsim.simulation.trials",

@@ -1,7 +1,9 @@
 """The package layout: a light ``import erpsim``, old module paths kept for a release."""
+import ast
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -9,7 +11,7 @@ import erpsim
 
 MOVED = {"erpsim.config": "erpsim.model.config", "erpsim.network": "erpsim.model.network",
          "erpsim.coding": "erpsim.model.coding", "erpsim.lexicon": "erpsim.model.lexicon",
-         "erpsim.datasets": "erpsim.io.datasets", "erpsim.pretrained": "erpsim.io.pretrained",
+         "erpsim.datasets": "erpsim.io.datasets", "erpsim.pretrained": "erpsim.model.pretrained",
          "erpsim.fig2": "erpsim.paper.fig2", "erpsim.calibration": "erpsim.paper.calibration",
          "erpsim.compare": "erpsim.eeg.compare", "erpsim.mne_bridge": "erpsim.eeg.bridge",
          "erpsim.plotting": "erpsim.viz.serp", "erpsim.fig2_plot": "erpsim.viz.fig2",
@@ -76,3 +78,41 @@ def test_shipped_data_are_package_data():
     for name in ("lexicon.csv", "fig2_human_erp.csv", "fig2_model_words.csv", "README.md",
                  "pretrained/erp_default.npz", "pretrained/SHA256SUMS.json"):
         assert (folder / name).is_file(), name
+
+
+#: the layers of docs/architecture.md: a folder may import only folders of lower or equal rank
+LAYER_RANK = {"_version": 0, "utils": 0, "io": 1, "model": 2, "engine": 3, "simulation": 4,
+              "training": 5, "analysis": 6, "paper": 7, "sweep": 7, "eeg": 7, "encoding": 7,
+              "viz": 8, "cli": 9}
+
+
+def _erpsim_imports(tree):
+    """(line, imported erpsim module) for every absolute import of an erpsim module."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "erpsim":   # from erpsim import engine, Network, ...
+                for alias in node.names:
+                    yield node.lineno, f"erpsim.{alias.name}"
+            else:
+                yield node.lineno, node.module
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+
+
+def test_no_upward_imports():
+    root = Path(erpsim.__file__).parent
+    upward = []
+    for path in sorted(root.rglob("*.py")):
+        parts = path.relative_to(root).parts
+        if len(parts) < 2 or parts[0] not in LAYER_RANK:
+            continue
+        rank = LAYER_RANK[parts[0]]
+        for line, module in _erpsim_imports(ast.parse(path.read_text())):
+            names = module.split(".")
+            if names[0] != "erpsim" or len(names) < 2:
+                continue
+            target = LAYER_RANK.get(names[1], LAYER_RANK["cli"] if parts[0] == "cli" else 99)
+            if target > rank:
+                upward.append(f"{'/'.join(parts)}:{line} imports {module}")
+    assert not upward, "imports against the layers of docs/architecture.md:\n" + "\n".join(upward)

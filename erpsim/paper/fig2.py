@@ -73,7 +73,7 @@ def compute_fig2(network=None, lexicon=None, *, envelope=None, instances=None,
         Show a progress bar.
     """
     from tqdm.auto import tqdm
-    from erpsim.io.pretrained import load_pretrained
+    from erpsim.model.pretrained import load_pretrained
     network = network if network is not None else load_pretrained()
     if instances is not None:
         if not 2 <= instances <= network.n_instances:

@@ -420,7 +420,7 @@ class _TrainedModel:
         if not isinstance(model, str):
             raise ValueError(f"grid 'model' must be 'pretrained' or a network file, got {model!r}")
         from erpsim.model.network import Network
-        from erpsim.io.pretrained import pretrained_path, sha256
+        from erpsim.model.pretrained import pretrained_path, sha256
         if model == "pretrained":
             path = pretrained_path()
         else:
