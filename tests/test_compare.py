@@ -149,7 +149,8 @@ def test_sign_convention_and_shared_fit():
     model = model_array(curves)
     neg = compare(eeg, model, channel="Pz").table
     assert (neg["r"] > 0.999).all() and (neg["gain_uV_per_activation"] > 0).all()
-    pos = compare(eeg, model, channel="Pz", sign=+1).table
+    assert not neg["wrong_sign"].any()
+    pos = compare(eeg, model, channel="Pz", sign=+1, free_sign=True).table
     np.testing.assert_allclose(pos["r"], -neg["r"])
     np.testing.assert_allclose(pos["gain_uV_per_activation"], -neg["gain_uV_per_activation"])
     shared = compare(eeg, model, channel="Pz", fit="shared").table
@@ -264,7 +265,7 @@ def test_plot_comparison(result):
     cmp = compare(mb.human_evokeds(), result, channel="MiPa")
     fig = plot_comparison(cmp, spectra=True)
     try:
-        assert len(fig.axes) == 8
+        assert len(fig.axes) == 12          # 4 EEG panels, their model axes, 4 spectra
         ax = fig.axes[0]
         assert ax.get_title() == "word"
         assert ax.yaxis_inverted()                     # negative up
@@ -274,7 +275,7 @@ def test_plot_comparison(result):
         plt.close(fig)
     fig = plot_comparison(cmp, item_types=["illegal"])
     try:
-        assert len(fig.axes) == 1 and fig.axes[0].get_title() == "illegal"
+        assert len(fig.axes) == 2 and fig.axes[0].get_title() == "illegal"
     finally:
         plt.close(fig)
     with pytest.raises(ValueError, match="not in the comparison"):

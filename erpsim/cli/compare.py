@@ -76,7 +76,7 @@ def run(args):
     cmp = compare(args.eegfile, result, channel=args.channel, conditions=conditions,
                   window=window,
                   ms_per_tick=MS_PER_TICK if args.ms_per_tick is None else args.ms_per_tick,
-                  onset_tick=ONSET_TICK if args.onset_tick is None else args.onset_tick,
+                  onset_tick=args.onset_tick,
                   sign=args.sign, fit=args.fit, instance=args.instance,
                   epoch=tuple(args.epoch))
     paths = write_outputs(cmp, args.out,

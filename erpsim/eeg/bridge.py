@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from erpsim.eeg._mne import mne
 from erpsim.utils.atomic import atomic_write
 
 __all__ = [
@@ -88,8 +89,6 @@ CONDITIONS = tuple(f"{t}/{p}" for t in ("word", "acronym", "pseudoword", "illega
                    for p in (1, 2))
 #: Fixed event codes of the conditions in exported epochs.
 EVENT_ID = {c: k + 1 for k, c in enumerate(CONDITIONS)}
-
-_VOLTAGE_TYPES = ("eeg", "eog", "ecg", "emg", "seeg", "ecog", "dbs", "bio")
 
 
 # --------------------------------------------------------------------------- names
@@ -278,7 +277,6 @@ def _check_ticks(ticks):
 
 
 def _model_info(ch_name, ms_per_tick, onset_tick, scale):
-    import mne
     if scale is None:
         ch_type = "misc"
         units = "activation (misc channel, unscaled)"
@@ -335,7 +333,6 @@ def model_to_evokeds(model, *, instance=None, ms_per_tick=MS_PER_TICK,
         values are lists of Evoked, one per instance (comment ``"word/1"``, the
         instance in ``info["description"]``).
     """
-    import mne
     ms_per_tick, onset_tick = _check_mapping(ms_per_tick, onset_tick)
     arr = _by_type(model)
     info, scale = _model_info(ch_name, ms_per_tick, onset_tick, scale)
@@ -392,7 +389,6 @@ def model_to_epochs(result, *, instance="all", ms_per_tick=MS_PER_TICK,
         ``presentation``, ``zipf`` (Zipf frequency), ``neighbours`` (orthographic
         neighbourhood size), ``instance`` (-1 for the instance mean).
     """
-    import mne
     import pandas as pd
     if not isinstance(result, xr.Dataset) or "serp" not in result:
         raise ValueError("model_to_epochs needs a simulation result (xarray.Dataset with "
@@ -466,7 +462,6 @@ def mipa_montage():
     -------
     mne.channels.DigMontage
     """
-    import mne
     name = ("colin27_1005" if "colin27_1005" in mne.channels.get_builtin_montages()
             else "standard_1005")
     pos = mne.channels.make_standard_montage(name).get_positions()
@@ -490,7 +485,6 @@ def human_evokeds():
         ``{"word/1": Evoked, "word/2": ..., "illegal/2": Evoked}`` (comment =
         condition).
     """
-    import mne
     from erpsim.io.datasets import load_human_erp
     erp = load_human_erp()
     times = np.asarray(erp["time_ms"].values, dtype=float) / 1000.0
@@ -535,7 +529,6 @@ def save_evokeds(path, evokeds):
     -------
     pathlib.Path
     """
-    import mne
     path = Path(path)
     if not _fif_suffix_ok(path, ("-ave", "_ave")):
         raise ValueError(f"evoked file name {path.name!r} must end in -ave.fif or _ave.fif")
@@ -562,7 +555,6 @@ def load_evokeds(path):
     FileNotFoundError, ValueError
         Missing file; unreadable file or duplicated comments.
     """
-    import mne
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"evoked file not found: {path}")
@@ -616,7 +608,6 @@ def read_eeg(path, *, verbose="error"):
         Unsupported extension, or a file its reader cannot read (the reader's message
         is included).
     """
-    import mne
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"EEG file not found: {path}")
@@ -681,7 +672,6 @@ def _pick_channel(inst, channel):
 
 
 def _raw_to_epochs(raw, eeg_names, channel, epoch, baseline):
-    import mne
     raw = _pick_channel(raw, channel)
     if len(raw.annotations):
         events, ids = mne.events_from_annotations(raw, verbose="error")
@@ -729,7 +719,6 @@ def eeg_condition_evokeds(eeg, conditions, channel, *, epoch=(-0.1, 0.9),
         ``{model_condition: Evoked}`` with only ``channel`` (its data in the file's
         units, V for EEG channels).
     """
-    import mne
     if isinstance(eeg, (str, os.PathLike)):
         eeg = read_eeg(eeg)
     if not isinstance(conditions, dict) or not conditions:
