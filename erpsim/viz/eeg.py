@@ -157,7 +157,7 @@ def plot_comparison(comparison, *, item_types=None, spectra=False, invert_y=True
         if col == 0:
             handles = [h for a in (ax, tx) for h in a.get_lines()
                        if h.get_label().startswith(("EEG", "model"))]
-            ax.legend(handles=handles, loc="upper left", fontsize="small", frameon=False)
+            ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.85)
         if spectra:
             _spectrum_panel(axes[1, col], comparison.spectra, it)
     if title:
