@@ -17,7 +17,8 @@ import erpsim  # noqa: E402
 from erpsim.eeg import bridge as mb  # noqa: E402
 from erpsim.cli import main as cli_main  # noqa: E402
 from erpsim.eeg.compare import (COLUMNS, Comparison, affine_fit, compare,  # noqa: E402
-                            resample_model)
+                               resample_model)
+from test_mne_bridge import _write_brainvision  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKS = np.arange(40)
@@ -525,6 +526,15 @@ def test_group_from_files_and_from_epochs_metadata(tmp_path):
                          verbose="error")
     e = compare_group(ep, model, channel="Pz", n_null=0, n_permutations=8)
     np.testing.assert_allclose(e.table["r"], g.table["r"], atol=1e-9)
+    # the CLI sees the subject column without being told
+    epo = tmp_path / "group-epo.fif"
+    ep.save(epo, verbose="error")
+    out = tmp_path / "out"
+    assert cli_main(["compare", str(epo), "--channel", "Pz", "--model",
+                     str(_net_file(tmp_path)), "--out", str(out), "--n-null", "0",
+                     "--n-permutations", "8"]) == 0
+    assert set(pd.read_csv(out / "comparison.csv")["subject"]) == {"a", "b", "c"}
+    assert (out / "repetition.csv").exists()
     with pytest.raises(ValueError, match="at least 2 participants"):
         compare_group(files[:1], model, channel="Pz")
     with pytest.raises(ValueError, match="'subject' or 'participant' column"):
@@ -577,3 +587,23 @@ def test_missing_mne_gives_one_clear_error(monkeypatch, tmp_path):
         importlib.import_module("erpsim.eeg.bridge")
     rc = cli_main(["compare", "x-ave.fif", "--channel", "Pz", "--out", str(tmp_path)])
     assert rc == 1
+
+
+def test_brainvision_comment_markers_at_500_hz_without_a_mapping(tmp_path):
+    sfreq, n = 500.0, 500                     # 1 s trials, -0.1 to 0.9 s
+    curves = {("word", 1): bump(28), ("word", 2): bump(27, height=0.12)}
+    ms = (np.arange(n) - 50) / sfreq * 1000
+    waves = {k: -20.0 * np.interp(ms, mb.tick_to_ms(TICKS), c) for k, c in curves.items()}
+    codes = {("word", 1): "Word/first", ("word", 2): "Word/repeat"}
+    data, markers = [], []
+    for k in range(4):
+        key = ("word", 1 + k % 2)
+        markers.append((len(data) * n + 2 * n + 50, codes[key]))
+        data += [np.zeros(n), np.zeros(n), waves[key]]
+    vhdr = _write_brainvision(tmp_path, "sub-09", np.concatenate(data + [np.zeros(n)])[None],
+                              sfreq, "Pz_ref", markers, kind="Comment")
+    cmp = compare(vhdr, model_array(curves), channel="Pz_ref", baseline=None, n_null=0)
+    t = cmp.table
+    assert t["eeg_condition"].tolist() == ["Comment/Word/first", "Comment/Word/repeat"]
+    np.testing.assert_allclose(t["r"], 1.0, atol=1e-5)
+    np.testing.assert_allclose(t["gain_uV_per_activation"], 20.0, rtol=1e-4)

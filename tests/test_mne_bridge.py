@@ -213,8 +213,9 @@ def test_save_evokeds_needs_ave_name(tmp_path):
 
 
 # --------------------------------------------------------------------------- reading EEG
-def _write_brainvision(folder, name, data_uv, sfreq, ch_name, markers):
-    """A minimal BrainVision file set (float32, multiplexed); markers: [(sample0, code)]."""
+def _write_brainvision(folder, name, data_uv, sfreq, ch_name, markers, kind="Stimulus"):
+    """A minimal BrainVision file set (float32, multiplexed); markers: [(sample0, code)]
+    of marker type ``kind`` (MNE reads them as ``"<kind>/<code>"``)."""
     vhdr, vmrk, eeg = (folder / f"{name}.{ext}" for ext in ("vhdr", "vmrk", "eeg"))
     np.asarray(data_uv, dtype="<f4").T.tofile(eeg)
     vhdr.write_text(
@@ -227,7 +228,7 @@ def _write_brainvision(folder, name, data_uv, sfreq, ch_name, markers):
              "Codepage=UTF-8", f"DataFile={eeg.name}", "", "[Marker Infos]",
              "Mk1=New Segment,,1,1,0"]
     for k, (sample, code) in enumerate(markers, start=2):
-        lines.append(f"Mk{k}=Stimulus,{code},{sample + 1},1,0")
+        lines.append(f"Mk{k}={kind},{code},{sample + 1},1,0")
     vmrk.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return vhdr
 

@@ -104,8 +104,9 @@ def _print_summary(cmp, source):
 
 def run(args):
     try:
-        from erpsim.eeg.bridge import MS_PER_TICK
+        from erpsim.eeg.bridge import MS_PER_TICK, read_eeg
         from erpsim.eeg.compare import N400_WINDOW, compare, model_result
+        from erpsim.eeg.group import compare_group, subject_column
     except ImportError as err:      # MNE-Python, the "eeg" extra, is missing
         print(f"erpsim compare: error: {err}", file=sys.stderr)
         return 1
@@ -120,14 +121,13 @@ def run(args):
                    onset_tick=args.onset_tick, sign=args.sign, fit=args.fit,
                    free_sign=args.free_sign, instance=args.instance,
                    epoch=tuple(args.epoch), n_null=args.n_null, rng=args.seed)
-    if len(args.eegfile) > 1 or args.group:
-        from erpsim.eeg.group import compare_group
-        eeg = args.eegfile if len(args.eegfile) > 1 else args.eegfile[0]
+    eeg = args.eegfile if len(args.eegfile) > 1 else read_eeg(args.eegfile[0])
+    if len(args.eegfile) > 1 or args.group or subject_column(eeg):
         cmp = compare_group(eeg, result, subjects=args.subjects,
                             n_permutations=args.n_permutations, **options)
         what = f"{len(cmp.comparisons)} participants"
     else:
-        cmp = compare(args.eegfile[0], result, **options)
+        cmp = compare(eeg, result, **options)
         what = Path(args.eegfile[0]).name
     paths = write_outputs(cmp, args.out, title=f"{what} ({args.channel}) vs {source}")
     _print_summary(cmp, source)
@@ -180,7 +180,7 @@ def register(subparsers):
     p.add_argument("--seed", type=int, default=0, help="seed of the nulls and tests")
     p.add_argument("--group", action="store_true",
                    help="one epochs file holding several participants (metadata column "
-                        "'subject' or 'participant')")
+                        "'subject' or 'participant'; detected without this flag too)")
     p.add_argument("--subjects", nargs="+", default=None,
                    help="participant ids, one per EEG file (default from the file names)")
     p.add_argument("--n-permutations", type=int, default=1000,

@@ -37,6 +37,7 @@ from erpsim.eeg.bridge import model_curves, parse_condition, read_eeg, tick_to_m
 from erpsim.eeg.compare import compare
 
 __all__ = ["GroupComparison", "compare_group", "split_participants", "subject_from_path",
+           "subject_column",
            "mean_ci", "SUMMARY_MEASURES"]
 
 #: Measures summarised across participants (table columns).
@@ -68,13 +69,32 @@ def subject_from_path(path):
     return re.sub(r"[-_](ave|epo|raw|eeg)$", "", stem)
 
 
+def subject_column(eeg):
+    """The metadata column naming participants of an Epochs, or None.
+
+    Parameters
+    ----------
+    eeg : object
+        Anything; only an :class:`mne.Epochs` with a ``subject`` or ``participant``
+        metadata column holding at least two ids yields a name.
+
+    Returns
+    -------
+    str or None
+    """
+    meta = getattr(eeg, "metadata", None) if isinstance(eeg, mne.BaseEpochs) else None
+    col = next((c for c in _SUBJECT_COLUMNS if meta is not None and c in meta), None)
+    return col if col is not None and meta[col].nunique() > 1 else None
+
+
 def _split_epochs(epochs):
     meta = epochs.metadata
-    col = next((c for c in _SUBJECT_COLUMNS if meta is not None and c in meta), None)
+    col = subject_column(epochs)
     if col is None:
         raise ValueError("one Epochs object is one participant; for a group give a list "
                          "of files/objects, a dict {subject: data}, or Epochs whose "
-                         "metadata has a 'subject' or 'participant' column")
+                         "metadata has a 'subject' or 'participant' column with at "
+                         "least 2 ids")
     subjects = list(dict.fromkeys(str(s) for s in meta[col]))
     return {s: epochs[np.flatnonzero(meta[col].astype(str).values == s)] for s in subjects}
 
