@@ -299,3 +299,18 @@ def test_eeg_condition_evokeds_errors():
         warnings.simplefilter("error")
         out = mb.eeg_condition_evokeds(list(evs.values()), {"word/2": "word/2"}, "MiPa")
     assert list(out) == ["word/2"]
+
+
+def test_model_export_takes_the_onset_from_the_result(result):
+    assert result["tick"].attrs["onset_tick"] == 20
+    shifted = result.copy(deep=True)
+    shifted["tick"].attrs["onset_tick"] = 18
+    assert result["tick"].attrs["onset_tick"] == 20
+    assert mb.result_onset_tick(shifted) == 18 and mb.result_onset_tick(shifted, 5) == 5
+    assert mb.result_onset_tick(np.zeros(3)) == mb.ONSET_TICK
+    a = mb.model_to_evokeds(result)["word/1"]
+    b = mb.model_to_evokeds(shifted)["word/1"]
+    assert b.times[0] == pytest.approx(a.times[0] + 2 * mb.MS_PER_TICK / 1000)
+    ep = mb.model_to_epochs(shifted, instance=None)
+    assert ep.times[0] == pytest.approx(b.times[0])
+    assert json.loads(b.info["description"])["onset_tick"] == 18

@@ -74,6 +74,7 @@ __all__ = [
     "load_human_evokeds",
     "read_eeg",
     "eeg_condition_evokeds",
+    "result_onset_tick",
 ]
 
 #: Model tick mapped to 0 ms (the first stimulus tick).
@@ -128,6 +129,32 @@ def _check_mapping(ms_per_tick, onset_tick):
     if not np.isfinite(onset_tick):
         raise ValueError(f"onset_tick must be finite, got {onset_tick!r}")
     return ms_per_tick, onset_tick
+
+
+def result_onset_tick(model, onset_tick=None):
+    """The onset tick to use for a model: explicit, else the result's, else the default.
+
+    Parameters
+    ----------
+    model : object
+        A simulation result or sERP DataArray; its ``tick`` coordinate may carry
+        ``attrs["onset_tick"]`` (the first stimulus tick of its protocol).
+    onset_tick : float, optional
+        An explicit onset tick; returned as given when not None.
+
+    Returns
+    -------
+    float
+        ``onset_tick``, else ``model["tick"].attrs["onset_tick"]``, else
+        :data:`ONSET_TICK` (for curves that carry no onset).
+    """
+    if onset_tick is not None:
+        return onset_tick
+    if isinstance(model, (xr.Dataset, xr.DataArray)) and "tick" in model.coords:
+        onset = model["tick"].attrs.get("onset_tick")
+        if onset is not None:
+            return float(onset)
+    return ONSET_TICK
 
 
 def tick_to_ms(ticks, ms_per_tick=MS_PER_TICK, onset_tick=ONSET_TICK):
@@ -305,7 +332,7 @@ def _model_info(ch_name, ms_per_tick, onset_tick, scale):
 
 
 def model_to_evokeds(model, *, instance=None, ms_per_tick=MS_PER_TICK,
-                     onset_tick=ONSET_TICK, scale=None, ch_name=MODEL_CHANNEL):
+                     onset_tick=None, scale=None, ch_name=MODEL_CHANNEL):
     """Model sERPs per condition as :class:`mne.EvokedArray`\\ s.
 
     Parameters
@@ -318,7 +345,8 @@ def model_to_evokeds(model, *, instance=None, ms_per_tick=MS_PER_TICK,
         an int: that instance; ``"each"``: one Evoked per instance (lists).
     ms_per_tick, onset_tick : float
         The time mapping (see :func:`tick_to_ms`); ``tmin`` is the first tick's time
-        and ``sfreq = 1000 / ms_per_tick`` Hz.
+        and ``sfreq = 1000 / ms_per_tick`` Hz. ``onset_tick`` defaults to the result's
+        own (:func:`result_onset_tick`).
     scale : float, optional
         Volts per activation unit, signed (N400 convention: negative). None (default):
         a ``misc`` channel holding raw activations. Given: an ``eeg`` channel holding
@@ -333,7 +361,7 @@ def model_to_evokeds(model, *, instance=None, ms_per_tick=MS_PER_TICK,
         values are lists of Evoked, one per instance (comment ``"word/1"``, the
         instance in ``info["description"]``).
     """
-    ms_per_tick, onset_tick = _check_mapping(ms_per_tick, onset_tick)
+    ms_per_tick, onset_tick = _check_mapping(ms_per_tick, result_onset_tick(model, onset_tick))
     arr = _by_type(model)
     info, scale = _model_info(ch_name, ms_per_tick, onset_tick, scale)
     factor = 1.0 if scale is None else scale
@@ -364,7 +392,7 @@ def model_to_evokeds(model, *, instance=None, ms_per_tick=MS_PER_TICK,
 
 
 def model_to_epochs(result, *, instance="all", ms_per_tick=MS_PER_TICK,
-                    onset_tick=ONSET_TICK, scale=None, ch_name=MODEL_CHANNEL):
+                    onset_tick=None, scale=None, ch_name=MODEL_CHANNEL):
     """Item-level model sERPs as an :class:`mne.EpochsArray`.
 
     One epoch per (instance, item, presentation) (``instance="all"``, default), per
@@ -397,7 +425,7 @@ def model_to_epochs(result, *, instance="all", ms_per_tick=MS_PER_TICK,
         if coord not in result.coords:
             raise ValueError(f"the result has no {coord!r} item coordinate (simulate a "
                              "Lexicon, not bare strings)")
-    ms_per_tick, onset_tick = _check_mapping(ms_per_tick, onset_tick)
+    ms_per_tick, onset_tick = _check_mapping(ms_per_tick, result_onset_tick(result, onset_tick))
     serp = result["serp"].transpose("instance", "item", "presentation", "tick")
     if instance is None:
         serp = serp.mean("instance").expand_dims(instance=[-1])

@@ -43,8 +43,9 @@ import xarray as xr
 from erpsim.analysis.spectra import power_spectrum
 from erpsim.analysis.windows import fwhm_window
 from erpsim.eeg._mne import mne
-from erpsim.eeg.bridge import (MS_PER_TICK, ONSET_TICK, _check_mapping, eeg_condition_evokeds,
-                               model_curves, parse_condition, read_eeg, tick_to_ms)
+from erpsim.eeg.bridge import (MS_PER_TICK, _check_mapping, eeg_condition_evokeds,
+                               model_curves, parse_condition, read_eeg, result_onset_tick,
+                               tick_to_ms)
 from erpsim.eeg.conditions import match_conditions
 from erpsim.eeg.metrics import (affine_fit, null_summary, pearson_rows, phase_randomized,
                                 signed_fit, spectral_similarity)
@@ -183,14 +184,6 @@ def _model_from_evokeds(model):
     return times, curves
 
 
-def _result_onset(model):
-    """The onset tick a simulation result records (``tick.attrs``), else None."""
-    if not isinstance(model, (xr.Dataset, xr.DataArray)) or "tick" not in model.coords:
-        return None
-    onset = model["tick"].attrs.get("onset_tick")
-    return None if onset is None else float(onset)
-
-
 def model_input(model, *, ms_per_tick=MS_PER_TICK, onset_tick=None, instance=None):
     """Model curves in activation units on their own time grid in ms.
 
@@ -219,10 +212,7 @@ def model_input(model, *, ms_per_tick=MS_PER_TICK, onset_tick=None, instance=Non
     if isinstance(model, dict):
         model_ms, curves = _model_from_evokeds(model)
         return model_ms, curves, "model evokeds' own times", None
-    if onset_tick is None:
-        onset_tick = _result_onset(model)
-        onset_tick = ONSET_TICK if onset_tick is None else onset_tick
-    ms_per_tick, onset_tick = _check_mapping(ms_per_tick, onset_tick)
+    ms_per_tick, onset_tick = _check_mapping(ms_per_tick, result_onset_tick(model, onset_tick))
     ticks, curves = model_curves(model, instance=instance)
     return (tick_to_ms(ticks, ms_per_tick, onset_tick), curves,
             f"t_ms = (tick - {onset_tick:g}) * {ms_per_tick:g}", onset_tick)
