@@ -526,6 +526,8 @@ def test_group_from_files_and_from_epochs_metadata(tmp_path):
                          verbose="error")
     e = compare_group(ep, model, channel="Pz", n_null=0, n_permutations=8)
     np.testing.assert_allclose(e.table["r"], g.table["r"], atol=1e-9)
+    with pytest.warns(UserWarning, match="3 participants, averaged.*compare_group"):
+        compare(ep, model, channel="Pz", n_null=0)
     # the CLI sees the subject column without being told
     epo = tmp_path / "group-epo.fif"
     ep.save(epo, verbose="error")

@@ -52,7 +52,8 @@ from erpsim.eeg.metrics import (affine_fit, null_summary, pearson_rows, phase_ra
 from erpsim.utils.atomic import atomic_write
 
 __all__ = ["N400_WINDOW", "FITS", "Comparison", "compare", "resample_model", "affine_fit",
-           "model_result", "resolve_conditions", "eeg_curves", "comparison_window"]
+           "model_result", "model_input", "resolve_conditions", "eeg_curves",
+           "comparison_window", "subject_column", "SUBJECT_COLUMNS", "MAX_PLAUSIBLE_V"]
 
 #: Default comparison window in ms after stimulus onset (the spec's human N400 window).
 N400_WINDOW = (250.0, 450.0)
@@ -61,6 +62,9 @@ FITS = ("per_condition", "shared")
 #: Largest plausible EEG amplitude in volts (1 mV); larger values in a volts channel
 #: are almost always µV data labelled as volts.
 MAX_PLAUSIBLE_V = 1e-3
+
+#: Epochs metadata columns that name participants (see :mod:`erpsim.eeg.group`).
+SUBJECT_COLUMNS = ("subject", "participant")
 
 _FIFF_UNIT_V = 107  # mne.io.constants.FIFF.FIFF_UNIT_V
 
@@ -231,6 +235,24 @@ def _eeg_names_available(eeg):
     if isinstance(eeg, mne.io.BaseRaw):
         return sorted(set(eeg.annotations.description))
     return None
+
+
+def subject_column(eeg):
+    """The metadata column naming participants of an Epochs, or None.
+
+    Parameters
+    ----------
+    eeg : object
+        Anything; only an :class:`mne.Epochs` with a ``subject`` or ``participant``
+        metadata column holding at least two ids yields a name.
+
+    Returns
+    -------
+    str or None
+    """
+    meta = getattr(eeg, "metadata", None) if isinstance(eeg, mne.BaseEpochs) else None
+    col = next((c for c in SUBJECT_COLUMNS if meta is not None and c in meta), None)
+    return col if col is not None and meta[col].nunique() > 1 else None
 
 
 def resolve_conditions(eeg, model_conditions, conditions=None):
@@ -650,6 +672,11 @@ def compare(eeg, model, *, channel, conditions=None, window=N400_WINDOW,
         model, ms_per_tick=ms_per_tick, onset_tick=onset_tick, instance=instance)
     if isinstance(eeg, (str, os.PathLike)):
         eeg = read_eeg(eeg)
+    if subject_column(eeg):
+        warnings.warn(f"the epochs hold {eeg.metadata[subject_column(eeg)].nunique()} "
+                      "participants, averaged here into one grand average; use "
+                      "erpsim.eeg.group.compare_group for per-participant metrics, "
+                      "intervals and tests", UserWarning, stacklevel=2)
     conditions = resolve_conditions(eeg, mcurves, conditions)
     evs = eeg_condition_evokeds(eeg, conditions, channel, epoch=epoch, baseline=baseline)
     eeg_ms, y, units = eeg_curves(evs, conditions, channel)

@@ -34,7 +34,7 @@ from scipy import stats
 
 from erpsim.eeg._mne import mne
 from erpsim.eeg.bridge import model_curves, parse_condition, read_eeg, tick_to_ms
-from erpsim.eeg.compare import compare
+from erpsim.eeg.compare import compare, subject_column
 
 __all__ = ["GroupComparison", "compare_group", "split_participants", "subject_from_path",
            "subject_column",
@@ -44,7 +44,6 @@ __all__ = ["GroupComparison", "compare_group", "split_participants", "subject_fr
 SUMMARY_MEASURES = ("r", "r_null", "rmse_uV", "rmse_null_uV", "peak_diff_ms",
                     "peak_diff_null_ms", "spectral_r", "spectral_r_null",
                     "gain_uV_per_activation", "rep_eeg_uV")
-_SUBJECT_COLUMNS = ("subject", "participant")
 
 
 def subject_from_path(path):
@@ -67,24 +66,6 @@ def subject_from_path(path):
     stem = re.sub(r"(\.fif|\.gz|\.vhdr|\.edf|\.bdf|\.set|\.gdf|\.cnt)+$", "", name,
                   flags=re.IGNORECASE)
     return re.sub(r"[-_](ave|epo|raw|eeg)$", "", stem)
-
-
-def subject_column(eeg):
-    """The metadata column naming participants of an Epochs, or None.
-
-    Parameters
-    ----------
-    eeg : object
-        Anything; only an :class:`mne.Epochs` with a ``subject`` or ``participant``
-        metadata column holding at least two ids yields a name.
-
-    Returns
-    -------
-    str or None
-    """
-    meta = getattr(eeg, "metadata", None) if isinstance(eeg, mne.BaseEpochs) else None
-    col = next((c for c in _SUBJECT_COLUMNS if meta is not None and c in meta), None)
-    return col if col is not None and meta[col].nunique() > 1 else None
 
 
 def _split_epochs(epochs):
