@@ -609,3 +609,43 @@ def test_brainvision_comment_markers_at_500_hz_without_a_mapping(tmp_path):
     assert t["eeg_condition"].tolist() == ["Comment/Word/first", "Comment/Word/repeat"]
     np.testing.assert_allclose(t["r"], 1.0, atol=1e-5)
     np.testing.assert_allclose(t["gain_uV_per_activation"], 20.0, rtol=1e-4)
+
+
+# --------------------------------------------------------------------------- named steps
+def test_named_steps_of_compare():
+    from erpsim.eeg.compare import comparison_window, eeg_curves, model_input, \
+        resolve_conditions
+    from erpsim.eeg.group import mean_ci
+    from erpsim.eeg.metrics import (null_summary, phase_randomized, signed_fit,
+                                    spectral_similarity)
+    eeg_ms = np.arange(-100, 901, 4.0)
+    lo, hi, mask = comparison_window((250, 450), eeg_ms, np.arange(-970, 900, 48.5))
+    assert (lo, hi) == (250, 450) and eeg_ms[mask][[0, -1]].tolist() == [252, 448]
+    lo, hi, _ = comparison_window("epoch", eeg_ms, np.arange(0, 500, 48.5))
+    assert (lo, hi) == (0, 485)
+    with pytest.raises(ValueError, match="does not cover"):
+        comparison_window((250, 950), eeg_ms, np.arange(-970, 900, 48.5))
+    ms, curves, note, onset = model_input(model_array(REP_CURVES), ms_per_tick=50)
+    assert onset == 20 and ms[20] == 0 and "50" in note and set(curves) == {
+        "word/1", "word/2", "illegal/1", "illegal/2"}
+    evs = noisy_participants(REP_CURVES, 1, names=MNE_NAMES, noise_uv=0.0)[0]
+    conds = resolve_conditions(list(evs.values()), curves)
+    assert conds["illegal/2"] == "Comment/Illegal/repeat"
+    picked = mb.eeg_condition_evokeds(evs, conds, "Pz")
+    t, y, units = eeg_curves(picked, conds, "Pz")
+    assert units == "uV" and t[0] == -100 and np.abs(y["word/1"]).max() < 10
+    f = signed_fit([0, 1, 2, 3.0], [3, 2, 1, 0.0])
+    assert f["wrong_sign"] and f["gain"] == 0 and f["r"] == pytest.approx(-1)
+    curve = bump(28)
+    sur = phase_randomized(curve, 5, rng=0)
+    np.testing.assert_allclose(np.abs(np.fft.rfft(sur, axis=1)),
+                               np.tile(np.abs(np.fft.rfft(curve)), (5, 1)), atol=1e-12)
+    np.testing.assert_allclose(sur.mean(1), curve.mean())
+    assert not np.allclose(sur[0], curve)
+    x = np.sin(np.linspace(0, 6, 250)) + 0.1 * np.cos(np.linspace(0, 40, 250))
+    assert spectral_similarity(x, 5 * x + 3, 250.0, 10.0) == pytest.approx(1.0)
+    assert np.isnan(spectral_similarity(np.ones(250), x, 250.0, 10.0))
+    assert null_summary(0.9, [0.1, 0.95, 0.2, np.nan], "higher") == (
+        pytest.approx(0.4166666), 0.5)
+    ci = mean_ci([1.0, 2.0, 3.0])
+    assert ci["mean"] == 2 and ci["ci_low"] == pytest.approx(2 - 4.302653 / np.sqrt(3))
