@@ -258,6 +258,8 @@ def test_bad_inputs_raise_clear_errors(result, tmp_path):
         compare(human, result, channel="MiPa", window=(450, 250))
     with pytest.raises(ValueError, match="no condition names shared"):
         compare({"X": human["word/1"]}, result, channel="MiPa")
+    with pytest.raises(ValueError, match="n_null"):
+        compare(human, result, channel="MiPa", n_null=-1)
 
 
 # --------------------------------------------------------------------------- plot, CLI, script

@@ -668,6 +668,8 @@ def compare(eeg, model, *, channel, conditions=None, window=N400_WINDOW,
     if sign not in (-1, 1) or isinstance(sign, bool):
         raise ValueError(f"sign must be -1 or +1, got {sign!r}")
     _check_option("fit", fit, FITS)
+    if isinstance(n_null, bool) or not isinstance(n_null, (int, np.integer)) or n_null < 0:
+        raise ValueError(f"n_null must be a whole number >= 0, got {n_null!r}")
     model_ms, mcurves, note, onset_tick = model_input(
         model, ms_per_tick=ms_per_tick, onset_tick=onset_tick, instance=instance)
     if isinstance(eeg, (str, os.PathLike)):
