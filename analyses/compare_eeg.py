@@ -51,9 +51,10 @@ def main(argv=None):
     print(f"model: {source}; window {cmp.window[0]:g}-{cmp.window[1]:g} ms; fit {args.fit}")
     print(f"grand-average FWHM windows: EEG {cmp.windows.get('eeg')}, "
           f"model {cmp.windows.get('model')}")
-    cols = ["condition", "r", "gain_uV_per_activation", "rmse_uV", "peak_eeg_ms",
+    cols = ["condition", "r", "r_null", "r_p", "wrong_sign", "gain_uV_per_activation",
+            "rmse_uV", "rmse_null_uV", "peak_eeg_ms",
             "peak_model_ms", "peak_diff_ms", "rep_eeg_uV", "rep_model",
-            "rep_model_scaled_uV", "spectral_r"]
+            "rep_model_scaled_uV", "spectral_r", "spectral_r_null"]
     with pd.option_context("display.width", 220, "display.max_columns", 20,
                            "display.float_format", "{:.3g}".format):
         print(cmp.table[cols].to_string(index=False))

@@ -213,8 +213,9 @@ def test_save_evokeds_needs_ave_name(tmp_path):
 
 
 # --------------------------------------------------------------------------- reading EEG
-def _write_brainvision(folder, name, data_uv, sfreq, ch_name, markers):
-    """A minimal BrainVision file set (float32, multiplexed); markers: [(sample0, code)]."""
+def _write_brainvision(folder, name, data_uv, sfreq, ch_name, markers, kind="Stimulus"):
+    """A minimal BrainVision file set (float32, multiplexed); markers: [(sample0, code)]
+    of marker type ``kind`` (MNE reads them as ``"<kind>/<code>"``)."""
     vhdr, vmrk, eeg = (folder / f"{name}.{ext}" for ext in ("vhdr", "vmrk", "eeg"))
     np.asarray(data_uv, dtype="<f4").T.tofile(eeg)
     vhdr.write_text(
@@ -227,7 +228,7 @@ def _write_brainvision(folder, name, data_uv, sfreq, ch_name, markers):
              "Codepage=UTF-8", f"DataFile={eeg.name}", "", "[Marker Infos]",
              "Mk1=New Segment,,1,1,0"]
     for k, (sample, code) in enumerate(markers, start=2):
-        lines.append(f"Mk{k}=Stimulus,{code},{sample + 1},1,0")
+        lines.append(f"Mk{k}={kind},{code},{sample + 1},1,0")
     vmrk.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return vhdr
 
@@ -298,3 +299,18 @@ def test_eeg_condition_evokeds_errors():
         warnings.simplefilter("error")
         out = mb.eeg_condition_evokeds(list(evs.values()), {"word/2": "word/2"}, "MiPa")
     assert list(out) == ["word/2"]
+
+
+def test_model_export_takes_the_onset_from_the_result(result):
+    assert result["tick"].attrs["onset_tick"] == 20
+    shifted = result.copy(deep=True)
+    shifted["tick"].attrs["onset_tick"] = 18
+    assert result["tick"].attrs["onset_tick"] == 20
+    assert mb.result_onset_tick(shifted) == 18 and mb.result_onset_tick(shifted, 5) == 5
+    assert mb.result_onset_tick(np.zeros(3)) == mb.ONSET_TICK
+    a = mb.model_to_evokeds(result)["word/1"]
+    b = mb.model_to_evokeds(shifted)["word/1"]
+    assert b.times[0] == pytest.approx(a.times[0] + 2 * mb.MS_PER_TICK / 1000)
+    ep = mb.model_to_epochs(shifted, instance=None)
+    assert ep.times[0] == pytest.approx(b.times[0])
+    assert json.loads(b.info["description"])["onset_tick"] == 18

@@ -1,12 +1,19 @@
 """``erpsim compare``: compare the model with a user's EEG file through MNE-Python.
 
-    erpsim compare EEGFILE --channel NAME --conditions word/1=COND word/2=COND ...
-                   [--model PATH] --out DIR
+    erpsim compare EEGFILE [EEGFILE ...] --channel NAME [--conditions word/1=COND ...]
+                   [--model PATH] [--free-sign] [--n-null N] [--seed S] --out DIR
 
-Writes ``DIR/comparison.csv`` (one row per condition), ``DIR/curves.csv`` (the aligned
-EEG and model curves) and ``DIR/comparison.png`` (MNE-style plot). See ``docs/mne.md``.
+Conditions named the MNE way (``Word/first``, ``Comment/Word/repeat``) are matched by
+the vocabulary of :mod:`erpsim.eeg.conditions`; ``--conditions`` overrides it.
+Writes ``DIR/comparison.csv`` (one row per condition, per participant for several
+files), ``DIR/curves.csv`` (the aligned EEG and model curves), ``DIR/comparison.png``
+and, for several participants, ``summary.csv`` (means with 95% CIs),
+``repetition.csv`` (paired and cluster tests) and ``clusters.csv``. See
+``docs/mne.md``.
 """
+import sys
 from pathlib import Path
+
 from erpsim.utils.atomic import atomic_write as _atomic
 
 
@@ -28,18 +35,34 @@ def parse_conditions(pairs):
 
 
 def curves_table(comparison):
-    """The aligned curves of a Comparison as a tidy DataFrame."""
+    """The aligned curves of a Comparison (or GroupComparison) as a tidy DataFrame."""
     c = comparison.curves
     df = c[["eeg", "model", "model_scaled"]].to_dataframe().reset_index()
     units = c["eeg"].attrs.get("units", "uV")
     df = df.rename(columns={"eeg": f"eeg_{units}", "model": "model_activation",
                             "model_scaled": f"model_scaled_{units}"})
-    return df[["condition", "eeg_condition", "item_type", "presentation", "time_ms",
-               "in_window", f"eeg_{units}", "model_activation", f"model_scaled_{units}"]]
+    first = ["subject"] if "subject" in df else []
+    return df[first + ["condition", "eeg_condition", "item_type", "presentation", "time_ms",
+                       "in_window", f"eeg_{units}", "model_activation",
+                       f"model_scaled_{units}"]]
+
+
+def _tables(comparison, stem):
+    """``{kind: (file name, DataFrame)}`` of a Comparison or GroupComparison."""
+    out = {"table": (f"{stem}.csv", comparison.table),
+           "curves": ("curves.csv", curves_table(comparison))}
+    for kind in ("summary", "repetition", "clusters"):
+        if hasattr(comparison, kind):
+            out[kind] = (f"{kind}.csv", getattr(comparison, kind))
+    return out
 
 
 def write_outputs(comparison, out_dir, stem="comparison", title=None):
-    """Write ``<stem>.csv``, ``curves.csv`` and ``<stem>.png`` into ``out_dir``.
+    """Write ``<stem>.csv``, ``curves.csv`` (group: also ``summary.csv``,
+    ``repetition.csv``, ``clusters.csv``) and ``<stem>.png`` into ``out_dir``.
+
+    Every table and the figure are made before anything is written, so a failure
+    leaves earlier outputs in ``out_dir`` untouched; each file is written atomically.
 
     Returns
     -------
@@ -51,11 +74,12 @@ def write_outputs(comparison, out_dir, stem="comparison", title=None):
 
     from erpsim.viz.eeg import plot_comparison
     out_dir = Path(out_dir)
-    paths = {"table": comparison.to_csv(out_dir / f"{stem}.csv"),
-             "curves": _atomic(out_dir / "curves.csv",
-                               lambda p: curves_table(comparison).to_csv(p, index=False))}
+    tables = _tables(comparison, stem)
     fig = plot_comparison(comparison, spectra=True, title=title)
     try:
+        paths = {kind: _atomic(out_dir / name,
+                               lambda p, df=df: df.to_csv(p, index=False))
+                 for kind, (name, df) in tables.items()}
         paths["figure"] = _atomic(out_dir / f"{stem}.png",
                                   lambda p: fig.savefig(p, dpi=120, format="png"))
     finally:
@@ -63,28 +87,50 @@ def write_outputs(comparison, out_dir, stem="comparison", title=None):
     return paths
 
 
-def run(args):
+def _print_summary(cmp, source):
     import pandas as pd
-
-    from erpsim.eeg.compare import N400_WINDOW, compare, model_result
-    from erpsim.eeg.bridge import MS_PER_TICK, ONSET_TICK
-    conditions = parse_conditions(args.conditions)
-    if not Path(args.eegfile).exists():
-        raise FileNotFoundError(f"EEG file not found: {args.eegfile}")
-    result, source = model_result(args.model)
-    window = "epoch" if args.whole_epoch else tuple(args.window or N400_WINDOW)
-    cmp = compare(args.eegfile, result, channel=args.channel, conditions=conditions,
-                  window=window,
-                  ms_per_tick=MS_PER_TICK if args.ms_per_tick is None else args.ms_per_tick,
-                  onset_tick=ONSET_TICK if args.onset_tick is None else args.onset_tick,
-                  sign=args.sign, fit=args.fit, instance=args.instance,
-                  epoch=tuple(args.epoch))
-    paths = write_outputs(cmp, args.out,
-                          title=f"{Path(args.eegfile).name} ({args.channel}) vs {source}")
-    with pd.option_context("display.width", 200, "display.max_columns", 12):
-        print(cmp.table[["condition", "eeg_condition", "r", "rmse_uV", "peak_diff_ms",
-                         "rep_eeg_uV", "rep_model"]].to_string(index=False))
+    cols = ["condition", "eeg_condition", "r", "r_null", "r_p", "wrong_sign", "rmse_uV",
+            "peak_diff_ms", "rep_eeg_uV", "rep_model"]
+    with pd.option_context("display.width", 200, "display.max_columns", 16,
+                           "display.float_format", "{:.3g}".format):
+        if hasattr(cmp, "repetition"):
+            print(cmp.summary[cmp.summary["measure"].isin(["r", "r_null"])]
+                  .to_string(index=False))
+            print(cmp.repetition.to_string(index=False))
+        else:
+            print(cmp.table[cols].to_string(index=False))
     print(f"model: {source}")
+
+
+def run(args):
+    try:
+        from erpsim.eeg.bridge import MS_PER_TICK, read_eeg
+        from erpsim.eeg.compare import N400_WINDOW, compare, model_result
+        from erpsim.eeg.group import compare_group, subject_column
+    except ImportError as err:      # MNE-Python, the "eeg" extra, is missing
+        print(f"erpsim compare: error: {err}", file=sys.stderr)
+        return 1
+    conditions = parse_conditions(args.conditions)
+    for f in args.eegfile:
+        if not Path(f).exists():
+            raise FileNotFoundError(f"EEG file not found: {f}")
+    result, source = model_result(args.model)
+    options = dict(channel=args.channel, conditions=conditions,
+                   window="epoch" if args.whole_epoch else tuple(args.window or N400_WINDOW),
+                   ms_per_tick=MS_PER_TICK if args.ms_per_tick is None else args.ms_per_tick,
+                   onset_tick=args.onset_tick, sign=args.sign, fit=args.fit,
+                   free_sign=args.free_sign, instance=args.instance,
+                   epoch=tuple(args.epoch), n_null=args.n_null, rng=args.seed)
+    eeg = args.eegfile if len(args.eegfile) > 1 else read_eeg(args.eegfile[0])
+    if len(args.eegfile) > 1 or args.group or subject_column(eeg):
+        cmp = compare_group(eeg, result, subjects=args.subjects,
+                            n_permutations=args.n_permutations, **options)
+        what = f"{len(cmp.comparisons)} participants"
+    else:
+        cmp = compare(eeg, result, **options)
+        what = Path(args.eegfile[0]).name
+    paths = write_outputs(cmp, args.out, title=f"{what} ({args.channel}) vs {source}")
+    _print_summary(cmp, source)
     for kind, path in paths.items():
         print(f"wrote {kind}: {path}")
     return 0
@@ -95,8 +141,10 @@ def register(subparsers):
         "compare", help="compare model sERPs with an EEG file (FIF, BrainVision, EDF, ...)",
         description="Compare model sERPs with EEG evokeds/epochs/raw data read by MNE. "
                     "Writes comparison.csv, curves.csv and comparison.png to --out.")
-    p.add_argument("eegfile", help="EEG file: -ave.fif, -epo.fif, raw .fif, .vhdr, .edf, "
-                                   ".bdf, .set, ... (reader chosen by extension)")
+    p.add_argument("eegfile", nargs="+",
+                   help="EEG file(s): -ave.fif, -epo.fif, raw .fif, .vhdr, .edf, .bdf, "
+                        ".set, ... (reader chosen by extension); several files = one "
+                        "participant each (ids from sub-XX in the names)")
     p.add_argument("--channel", required=True, help="EEG channel to compare, e.g. Pz")
     p.add_argument("--conditions", nargs="+", metavar="MODEL=EEG",
                    help="condition mapping, e.g. word/1=W1 word/2=W2 (default: model "
@@ -122,4 +170,19 @@ def register(subparsers):
     p.add_argument("--epoch", nargs=2, type=float, default=(-0.1, 0.9),
                    metavar=("TMIN_S", "TMAX_S"),
                    help="epoch limits in s for raw files (default -0.1 0.9)")
+    p.add_argument("--free-sign", action="store_true",
+                   help="let the fitted gain take either sign (default: the hypothesis' "
+                        "sign; a fit that wants the other is reported with gain 0 and "
+                        "wrong_sign)")
+    p.add_argument("--n-null", type=int, default=200,
+                   help="surrogate model curves per condition for the chance levels "
+                        "(default 200; 0: none)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the nulls and tests")
+    p.add_argument("--group", action="store_true",
+                   help="one epochs file holding several participants (metadata column "
+                        "'subject' or 'participant'; detected without this flag too)")
+    p.add_argument("--subjects", nargs="+", default=None,
+                   help="participant ids, one per EEG file (default from the file names)")
+    p.add_argument("--n-permutations", type=int, default=1000,
+                   help="permutations of the cluster test (group input; default 1000)")
     p.set_defaults(func=run)

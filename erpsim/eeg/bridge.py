@@ -50,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from erpsim.eeg._mne import mne
 from erpsim.utils.atomic import atomic_write
 
 __all__ = [
@@ -73,6 +74,7 @@ __all__ = [
     "load_human_evokeds",
     "read_eeg",
     "eeg_condition_evokeds",
+    "result_onset_tick",
 ]
 
 #: Model tick mapped to 0 ms (the first stimulus tick).
@@ -88,8 +90,6 @@ CONDITIONS = tuple(f"{t}/{p}" for t in ("word", "acronym", "pseudoword", "illega
                    for p in (1, 2))
 #: Fixed event codes of the conditions in exported epochs.
 EVENT_ID = {c: k + 1 for k, c in enumerate(CONDITIONS)}
-
-_VOLTAGE_TYPES = ("eeg", "eog", "ecg", "emg", "seeg", "ecog", "dbs", "bio")
 
 
 # --------------------------------------------------------------------------- names
@@ -129,6 +129,32 @@ def _check_mapping(ms_per_tick, onset_tick):
     if not np.isfinite(onset_tick):
         raise ValueError(f"onset_tick must be finite, got {onset_tick!r}")
     return ms_per_tick, onset_tick
+
+
+def result_onset_tick(model, onset_tick=None):
+    """The onset tick to use for a model: explicit, else the result's, else the default.
+
+    Parameters
+    ----------
+    model : object
+        A simulation result or sERP DataArray; its ``tick`` coordinate may carry
+        ``attrs["onset_tick"]`` (the first stimulus tick of its protocol).
+    onset_tick : float, optional
+        An explicit onset tick; returned as given when not None.
+
+    Returns
+    -------
+    float
+        ``onset_tick``, else ``model["tick"].attrs["onset_tick"]``, else
+        :data:`ONSET_TICK` (for curves that carry no onset).
+    """
+    if onset_tick is not None:
+        return onset_tick
+    if isinstance(model, (xr.Dataset, xr.DataArray)) and "tick" in model.coords:
+        onset = model["tick"].attrs.get("onset_tick")
+        if onset is not None:
+            return float(onset)
+    return ONSET_TICK
 
 
 def tick_to_ms(ticks, ms_per_tick=MS_PER_TICK, onset_tick=ONSET_TICK):
@@ -278,7 +304,6 @@ def _check_ticks(ticks):
 
 
 def _model_info(ch_name, ms_per_tick, onset_tick, scale):
-    import mne
     if scale is None:
         ch_type = "misc"
         units = "activation (misc channel, unscaled)"
@@ -307,7 +332,7 @@ def _model_info(ch_name, ms_per_tick, onset_tick, scale):
 
 
 def model_to_evokeds(model, *, instance=None, ms_per_tick=MS_PER_TICK,
-                     onset_tick=ONSET_TICK, scale=None, ch_name=MODEL_CHANNEL):
+                     onset_tick=None, scale=None, ch_name=MODEL_CHANNEL):
     """Model sERPs per condition as :class:`mne.EvokedArray`\\ s.
 
     Parameters
@@ -320,7 +345,8 @@ def model_to_evokeds(model, *, instance=None, ms_per_tick=MS_PER_TICK,
         an int: that instance; ``"each"``: one Evoked per instance (lists).
     ms_per_tick, onset_tick : float
         The time mapping (see :func:`tick_to_ms`); ``tmin`` is the first tick's time
-        and ``sfreq = 1000 / ms_per_tick`` Hz.
+        and ``sfreq = 1000 / ms_per_tick`` Hz. ``onset_tick`` defaults to the result's
+        own (:func:`result_onset_tick`).
     scale : float, optional
         Volts per activation unit, signed (N400 convention: negative). None (default):
         a ``misc`` channel holding raw activations. Given: an ``eeg`` channel holding
@@ -335,8 +361,7 @@ def model_to_evokeds(model, *, instance=None, ms_per_tick=MS_PER_TICK,
         values are lists of Evoked, one per instance (comment ``"word/1"``, the
         instance in ``info["description"]``).
     """
-    import mne
-    ms_per_tick, onset_tick = _check_mapping(ms_per_tick, onset_tick)
+    ms_per_tick, onset_tick = _check_mapping(ms_per_tick, result_onset_tick(model, onset_tick))
     arr = _by_type(model)
     info, scale = _model_info(ch_name, ms_per_tick, onset_tick, scale)
     factor = 1.0 if scale is None else scale
@@ -367,7 +392,7 @@ def model_to_evokeds(model, *, instance=None, ms_per_tick=MS_PER_TICK,
 
 
 def model_to_epochs(result, *, instance="all", ms_per_tick=MS_PER_TICK,
-                    onset_tick=ONSET_TICK, scale=None, ch_name=MODEL_CHANNEL):
+                    onset_tick=None, scale=None, ch_name=MODEL_CHANNEL):
     """Item-level model sERPs as an :class:`mne.EpochsArray`.
 
     One epoch per (instance, item, presentation) (``instance="all"``, default), per
@@ -392,7 +417,6 @@ def model_to_epochs(result, *, instance="all", ms_per_tick=MS_PER_TICK,
         ``presentation``, ``zipf`` (Zipf frequency), ``neighbours`` (orthographic
         neighbourhood size), ``instance`` (-1 for the instance mean).
     """
-    import mne
     import pandas as pd
     if not isinstance(result, xr.Dataset) or "serp" not in result:
         raise ValueError("model_to_epochs needs a simulation result (xarray.Dataset with "
@@ -401,7 +425,7 @@ def model_to_epochs(result, *, instance="all", ms_per_tick=MS_PER_TICK,
         if coord not in result.coords:
             raise ValueError(f"the result has no {coord!r} item coordinate (simulate a "
                              "Lexicon, not bare strings)")
-    ms_per_tick, onset_tick = _check_mapping(ms_per_tick, onset_tick)
+    ms_per_tick, onset_tick = _check_mapping(ms_per_tick, result_onset_tick(result, onset_tick))
     serp = result["serp"].transpose("instance", "item", "presentation", "tick")
     if instance is None:
         serp = serp.mean("instance").expand_dims(instance=[-1])
@@ -466,7 +490,6 @@ def mipa_montage():
     -------
     mne.channels.DigMontage
     """
-    import mne
     name = ("colin27_1005" if "colin27_1005" in mne.channels.get_builtin_montages()
             else "standard_1005")
     pos = mne.channels.make_standard_montage(name).get_positions()
@@ -490,7 +513,6 @@ def human_evokeds():
         ``{"word/1": Evoked, "word/2": ..., "illegal/2": Evoked}`` (comment =
         condition).
     """
-    import mne
     from erpsim.io.datasets import load_human_erp
     erp = load_human_erp()
     times = np.asarray(erp["time_ms"].values, dtype=float) / 1000.0
@@ -535,7 +557,6 @@ def save_evokeds(path, evokeds):
     -------
     pathlib.Path
     """
-    import mne
     path = Path(path)
     if not _fif_suffix_ok(path, ("-ave", "_ave")):
         raise ValueError(f"evoked file name {path.name!r} must end in -ave.fif or _ave.fif")
@@ -562,7 +583,6 @@ def load_evokeds(path):
     FileNotFoundError, ValueError
         Missing file; unreadable file or duplicated comments.
     """
-    import mne
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"evoked file not found: {path}")
@@ -616,7 +636,6 @@ def read_eeg(path, *, verbose="error"):
         Unsupported extension, or a file its reader cannot read (the reader's message
         is included).
     """
-    import mne
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"EEG file not found: {path}")
@@ -681,7 +700,6 @@ def _pick_channel(inst, channel):
 
 
 def _raw_to_epochs(raw, eeg_names, channel, epoch, baseline):
-    import mne
     raw = _pick_channel(raw, channel)
     if len(raw.annotations):
         events, ids = mne.events_from_annotations(raw, verbose="error")
@@ -729,7 +747,6 @@ def eeg_condition_evokeds(eeg, conditions, channel, *, epoch=(-0.1, 0.9),
         ``{model_condition: Evoked}`` with only ``channel`` (its data in the file's
         units, V for EEG channels).
     """
-    import mne
     if isinstance(eeg, (str, os.PathLike)):
         eeg = read_eeg(eeg)
     if not isinstance(conditions, dict) or not conditions:

@@ -1,15 +1,22 @@
-"""Plot a model-vs-EEG :class:`erpsim.eeg.compare.Comparison` in the MNE style.
+"""Plot a model-vs-EEG comparison (one participant or a group).
 
-Each item type gets one panel drawn by :func:`mne.viz.plot_compare_evokeds`: EEG in
-black, the affinely scaled model in red (solid inside the comparison window, where it
-was fitted, faint outside), first presentation thick and second thin (as
-in Laszlo & Armstrong 2014, Fig. 2), negative up (the ERP convention), the comparison
-window shaded and the grand-average FWHM windows of EEG and model marked along the
-bottom. An optional second row shows the window spectra.
+Each item type gets one panel: the EEG (µV, left axis, negative up by default) in black,
+first presentation thick and second thin (as in Laszlo & Armstrong 2014, Fig. 2); for
+a group (:class:`erpsim.eeg.group.GroupComparison`) the mean over participants with its
+Student-t 95% interval shaded. The model sERP is drawn in red on its **own** right
+axis in activation units (oriented so that the hypothesis' sign makes it run with the
+EEG), so it always stays inside the axes whatever the fit. The comparison window is
+shaded and, for one participant, the grand-average FWHM windows of EEG and model are
+marked along the bottom. An optional second row shows the relative power spectra used
+by ``spectral_r``.
 """
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
+
+from erpsim.eeg.group import mean_ci
 
 __all__ = ["plot_comparison"]
 
@@ -17,47 +24,7 @@ _STYLE = {"EEG": "k", "model": "C3"}
 _WIDTH = {1: 2.5, 2: 1.0}
 
 
-def _evoked(values_uv, times_ms, channel, units):
-    """A one-channel EvokedArray (V for µV data, misc otherwise)."""
-    import mne
-    sfreq = 1000.0 / float(np.median(np.diff(times_ms)))
-    if units == "uV":
-        info = mne.create_info([channel], sfreq, "eeg")
-        data = np.asarray(values_uv, dtype=float)[None, :] * 1e-6
-    else:
-        info = mne.create_info([channel], sfreq, "misc")
-        data = np.asarray(values_uv, dtype=float)[None, :]
-    return mne.EvokedArray(data, info, tmin=times_ms[0] / 1000.0, verbose="error")
-
-
-def plot_comparison(comparison, *, item_types=None, spectra=False, invert_y=True,
-                    title=None, show=False):
-    """Model and EEG, first and second presentation, one panel per item type.
-
-    Parameters
-    ----------
-    comparison : erpsim.eeg.compare.Comparison
-    item_types : sequence of str, optional
-        Panels to draw (default every item type in the comparison, in its order).
-    spectra : bool
-        Add a second row with the window spectra (EEG and scaled model, log power).
-    invert_y : bool
-        Negative up (default, as in ERP figures).
-    title : str, optional
-        Figure title.
-    show : bool
-        Call ``plt.show()`` (default False; tests use the Agg backend).
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-    """
-    import matplotlib.pyplot as plt
-    import mne
-
-    curves = comparison.curves
-    channel = curves.attrs.get("channel", "EEG")
-    units = curves["eeg"].attrs.get("units", "uV")
+def _panel_types(curves, item_types):
     types = list(dict.fromkeys(str(t) for t in curves["item_type"].values))
     if item_types is not None:
         unknown = [t for t in item_types if t not in types]
@@ -66,73 +33,136 @@ def plot_comparison(comparison, *, item_types=None, spectra=False, invert_y=True
         types = list(item_types)
     if not types:
         raise ValueError("nothing to plot: the comparison has no conditions")
-    times = curves["time_ms"].values
-    if not np.isfinite(curves["model_scaled"].values).any():
+    return types
+
+
+def _conditions_of(curves, item_type):
+    return [(c, int(curves["presentation"].sel(condition=c).item()))
+            for c in curves["condition"].values
+            if str(curves["item_type"].sel(condition=c).item()) == item_type]
+
+
+def _eeg_lines(ax, curves, item_type, times):
+    """EEG per presentation; mean and 95% interval when there is a subject dim."""
+    for cond, pres in _conditions_of(curves, item_type):
+        eeg = curves["eeg"].sel(condition=cond).values
+        if eeg.ndim == 2:           # (subject, time): mean and t interval
+            ci = [mean_ci(col) for col in eeg.T]
+            ax.fill_between(times, [c["ci_low"] for c in ci], [c["ci_high"] for c in ci],
+                            color=_STYLE["EEG"], alpha=0.15 if pres == 1 else 0.08, lw=0,
+                            label=f"_EEG {pres} 95% CI")
+            eeg = eeg.mean(0)
+        ax.plot(times, eeg, color=_STYLE["EEG"], lw=_WIDTH.get(pres, 1.5),
+                label=f"EEG {pres}")
+
+
+def _model_lines(ax, curves, item_type, times, flip):
+    """The model activation on its own twin axis (returns the twin)."""
+    tx = ax.twinx()
+    inside = curves["in_window"].values
+    values = []
+    for cond, pres in _conditions_of(curves, item_type):
+        m = curves["model"].sel(condition=cond).values
+        m = m[0] if m.ndim == 2 else m
+        values.append(m)
+        tx.plot(times, m, color=_STYLE["model"], alpha=0.3, lw=_WIDTH.get(pres, 1.5),
+                label=f"_model {pres} (outside window)")
+        tx.plot(times[inside], m[inside], color=_STYLE["model"], lw=_WIDTH.get(pres, 1.5),
+                label=f"model {pres}")
+    finite = np.concatenate(values)[np.isfinite(np.concatenate(values))]
+    lo, hi = float(finite.min()), float(finite.max())
+    pad = 0.08 * (hi - lo) if hi > lo else 0.5 * max(abs(hi), 1e-6)
+    tx.set_ylim(lo - pad, hi + pad)
+    if flip:
+        tx.invert_yaxis()
+    tx.set_ylabel("Model sERP (activation, a.u.)", color=_STYLE["model"])
+    tx.tick_params(axis="y", colors=_STYLE["model"])
+    return tx
+
+
+def _fwhm_bars(ax, windows):
+    y0, y1 = ax.get_ylim()
+    for k, (key, color) in enumerate((("eeg", "k"), ("model", _STYLE["model"]))):
+        w = (windows or {}).get(key)
+        if w is not None:
+            yb = y0 + (0.03 + 0.03 * k) * (y1 - y0)
+            ax.plot([w.start, w.end], [yb, yb], color=color, lw=3, solid_capstyle="butt")
+
+
+def _spectrum_panel(ax, spectra, item_type):
+    fmax = float(spectra.attrs.get("spectral_r_fmax_hz", spectra["freq"].values[-1]))
+    freqs = spectra["freq"].values
+    for cond, pres in _conditions_of(spectra, item_type):
+        for source, var in (("EEG", "eeg"), ("model", "model")):
+            p = spectra[var].sel(condition=cond).values
+            p = p.mean(0) if p.ndim == 2 else p
+            total = p[freqs > 0].sum()
+            if total > 0:
+                ax.semilogy(freqs[freqs > 0], p[freqs > 0] / total, color=_STYLE[source],
+                            lw=_WIDTH.get(pres, 1.5), label=f"{source} {pres}")
+    ax.axvline(fmax, color="0.6", ls=":", lw=1)
+    ax.set_xlim(0, min(20.0, float(freqs[-1])))
+    ax.set_xlabel("Frequency (Hz)")
+    ax.set_ylabel("Relative power (fraction)")
+
+
+def plot_comparison(comparison, *, item_types=None, spectra=False, invert_y=True,
+                    title=None, show=False):
+    """Model and EEG, first and second presentation, one panel per item type.
+
+    Parameters
+    ----------
+    comparison : erpsim.eeg.compare.Comparison or erpsim.eeg.group.GroupComparison
+    item_types : sequence of str, optional
+        Panels to draw (default every item type in the comparison, in its order).
+    spectra : bool
+        Add a second row with the relative power spectra (mean-removed, tapered).
+    invert_y : bool
+        Negative up (default, as in ERP figures).
+    title : str, optional
+        Figure title (wrapped to the figure's width).
+    show : bool
+        Call ``plt.show()`` (default False; tests use the Agg backend).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    curves = comparison.curves
+    types = _panel_types(curves, item_types)
+    if not np.isfinite(curves["model"].values).any():
         raise ValueError("the model does not overlap the EEG epoch; nothing to plot")
+    times = curves["time_ms"].values
+    sign = int(curves.attrs.get("sign", -1))
+    channel = curves.attrs.get("channel", "EEG")
+    units = "µV" if curves["eeg"].attrs.get("units", "uV") == "uV" else "a.u."
     nrow = 2 if spectra else 1
-    fig, axes = plt.subplots(nrow, len(types), figsize=(3.6 * len(types), 3.2 * nrow),
+    fig, axes = plt.subplots(nrow, len(types), figsize=(4.2 * len(types), 3.4 * nrow),
                              squeeze=False, layout="constrained")
     lo, hi = comparison.window
     for col, it in enumerate(types):
         ax = axes[0, col]
-        evokeds, colors, styles, model_lines = {}, {}, {}, []
-        sel = [c for c in curves["condition"].values
-               if str(curves["item_type"].sel(condition=c).item()) == it]
-        for cond in sel:
-            pres = int(curves["presentation"].sel(condition=cond).item())
-            label = f"EEG {pres}"
-            evokeds[label] = _evoked(curves["eeg"].sel(condition=cond).values, times,
-                                     channel, units)
-            colors[label] = _STYLE["EEG"]
-            styles[label] = {"linewidth": _WIDTH.get(pres, 1.5)}
-            model_lines.append((f"model {pres}", pres,
-                                curves["model_scaled"].sel(condition=cond).values))
-        # EEG through MNE (it rejects NaN, so the model, NaN outside its span, is overlaid)
-        mne.viz.plot_compare_evokeds(
-            evokeds, picks=[channel], colors=colors, styles=styles, axes=ax,
-            title=it, show=False, show_sensors=False, invert_y=invert_y, legend=False,
-            truncate_xaxis=False, truncate_yaxis=False, ci=None)
-        inside = curves["in_window"].values
-        for label, pres, values in model_lines:
-            # the fit holds in the comparison window; outside it the line is faint
-            ax.plot(times / 1000.0, values, color=_STYLE["model"], alpha=0.3,
-                    lw=_WIDTH.get(pres, 1.5), label=f"_{label} (outside window)", zorder=3)
-            ax.plot(times[inside] / 1000.0, values[inside], color=_STYLE["model"],
-                    lw=_WIDTH.get(pres, 1.5), label=label, zorder=3)
-        ax.relim()
-        ax.autoscale_view(scalex=False)
-        ax.axvspan(lo / 1000.0, hi / 1000.0, color="0.9", zorder=0)
-        y0, y1 = ax.get_ylim()
-        for k, (key, color) in enumerate((("eeg", "k"), ("model", _STYLE["model"]))):
-            w = comparison.windows.get(key)
-            if w is not None:
-                yb = y0 + (0.03 + 0.03 * k) * (y1 - y0)
-                ax.plot([w.start / 1000.0, w.end / 1000.0], [yb, yb], color=color, lw=3,
-                        solid_capstyle="butt")
+        ax.axvspan(lo, hi, color="0.92", zorder=0)
+        _eeg_lines(ax, curves, it, times)
+        if invert_y:
+            ax.invert_yaxis()
+        tx = _model_lines(ax, curves, it, times, flip=invert_y != (sign == -1))
+        _fwhm_bars(ax, getattr(comparison, "windows", None))
+        ax.axhline(0, color="0.5", lw=0.5)
+        ax.set_title(it)
+        ax.set_xlabel("Time (ms)")
+        ax.set_ylabel(f"EEG {channel} ({units})")
         if col == 0:
-            handles = [h for h in ax.get_lines()
+            handles = [h for a in (ax, tx) for h in a.get_lines()
                        if h.get_label().startswith(("EEG", "model"))]
-            ax.legend(handles=handles, loc="upper left", fontsize="small", frameon=False)
-    if spectra:
-        sp = comparison.spectra
-        fmax = float(sp.attrs.get("spectral_r_fmax_hz", sp["freq"].values[-1]))
-        for col, it in enumerate(types):
-            ax = axes[1, col]
-            for cond in sp["condition"].values:
-                if str(sp["item_type"].sel(condition=cond).item()) != it:
-                    continue
-                pres = int(sp["presentation"].sel(condition=cond).item())
-                for source, var in (("EEG", "eeg"), ("model", "model_scaled")):
-                    ax.semilogy(sp["freq"].values, sp[var].sel(condition=cond).values,
-                                color=_STYLE[source], lw=_WIDTH.get(pres, 1.5),
-                                label=f"{source} {pres}")
-            ax.axvline(fmax, color="0.6", ls=":", lw=1)
-            ax.set_xlim(0, min(20.0, float(sp["freq"].values[-1])))
-            ax.set_xlabel("Frequency (Hz)")
-            if col == 0:
-                ax.set_ylabel(f"Power ({sp['eeg'].attrs.get('units', '')})")
+            ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.85)
+        if spectra:
+            _spectrum_panel(axes[1, col], comparison.spectra, it)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(textwrap.fill(title, width=int(18 * len(types)) + 20),
+                     fontsize="medium")
     if show:
         plt.show()
     return fig
