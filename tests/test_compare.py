@@ -651,3 +651,12 @@ def test_named_steps_of_compare():
         pytest.approx(0.4166666), 0.5)
     ci = mean_ci([1.0, 2.0, 3.0])
     assert ci["mean"] == 2 and ci["ci_low"] == pytest.approx(2 - 4.302653 / np.sqrt(3))
+
+
+def test_n_fft_of_0_1_is_deprecated_not_broken(result):
+    human = mb.human_evokeds()
+    with pytest.warns(DeprecationWarning, match="n_fft"):
+        cmp = compare(human, result, channel="MiPa", n_fft=256, n_null=0)
+    assert len(cmp.table) == 8
+    with pytest.raises(TypeError, match="nfft"):
+        compare(human, result, channel="MiPa", nfft=256)

@@ -607,10 +607,21 @@ def _grand_windows(curves, lo, hi, sign):
 
 
 # --------------------------------------------------------------------------- compare
+def _drop_deprecated(deprecated):
+    """Accept 0.1's ``n_fft`` with a warning; refuse any other unknown keyword."""
+    unknown = sorted(set(deprecated) - {"n_fft"})
+    if unknown:
+        raise TypeError(f"compare() got unexpected keyword argument(s) {unknown}")
+    if "n_fft" in deprecated:
+        warnings.warn("compare(n_fft=...) is deprecated and ignored: spectral_r now uses "
+                      "the whole mean-removed, tapered epoch", DeprecationWarning,
+                      stacklevel=3)
+
+
 def compare(eeg, model, *, channel, conditions=None, window=N400_WINDOW,
             ms_per_tick=MS_PER_TICK, onset_tick=None, sign=-1, fit="per_condition",
             free_sign=False, instance=None, epoch=(-0.1, 0.9), baseline=(None, 0),
-            spectrum_fmax=None, n_null=200, rng=0):
+            spectrum_fmax=None, n_null=200, rng=0, **deprecated):
     """Compare model sERPs with EEG evokeds, condition by condition.
 
     Parameters
@@ -652,6 +663,9 @@ def compare(eeg, model, *, channel, conditions=None, window=N400_WINDOW,
         Phase-randomised model curves per condition for the chance levels (0: none).
     rng : int or numpy.random.Generator
         Seed of the surrogates.
+    **deprecated
+        ``n_fft`` (0.1: the FFT length of the window spectra, which no longer exist) is
+        accepted and ignored with a ``DeprecationWarning`` until the next release.
 
     Returns
     -------
@@ -665,6 +679,7 @@ def compare(eeg, model, *, channel, conditions=None, window=N400_WINDOW,
         Unreadable file, missing channel, unknown or ambiguous conditions, NaN in the
         EEG, implausible amplitudes, a window not covered, bad options.
     """
+    _drop_deprecated(deprecated)
     if sign not in (-1, 1) or isinstance(sign, bool):
         raise ValueError(f"sign must be -1 or +1, got {sign!r}")
     _check_option("fit", fit, FITS)
