@@ -3,34 +3,81 @@
 Each module in this package that defines ``register(subparsers)`` adds one
 subcommand; ``register`` must set ``func`` (called with the parsed arguments) as the
 parser default.
+
+Errors are one line, ``erpsim COMMAND: error: ...``: exit code 2 for usage errors
+(bad options or values), 1 for failures, 130 for an interrupt (Ctrl-C). The global
+``--debug`` option (before or after the command) shows the traceback instead.
 """
 import argparse
 import importlib
 import pkgutil
 import sys
+import traceback
+
+from erpsim.cli import _compile
+
+# errors whose message says it all; others are prefixed with their type
+_PLAIN_ERRORS = (ValueError, TypeError, KeyError, OSError, RuntimeError, ImportError)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose usage errors are one line (exit code 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _add_debug(parser, default):
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="show the full traceback of an error")
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(
+    """The ``erpsim`` parser with every subcommand of this package."""
+    parser = _Parser(
         prog="erpsim", description="Simulated ERPs, EEG comparison and encoding models.")
+    _add_debug(parser, False)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         if hasattr(module, "register"):
             module.register(subparsers)
+    for sub in subparsers.choices.values():
+        _add_debug(sub, argparse.SUPPRESS)      # keeps a --debug given before the command
     return parser
 
 
+def _message(err):
+    """One line describing ``err``."""
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    if isinstance(err, KeyError) and text.startswith("'"):
+        text = text.strip("'")
+    if not isinstance(err, _PLAIN_ERRORS) or not text:
+        text = f"{type(err).__name__}: {text}" if text else type(err).__name__
+    return text
+
+
 def main(argv=None):
+    """Run ``erpsim`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    _compile.announce(args)
     try:
         return args.func(args) or 0
-    except (ValueError, FileNotFoundError, KeyError, TypeError) as err:
-        print(f"erpsim {args.command}: error: {err}", file=sys.stderr)
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print(f"erpsim {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if args.debug:
+            traceback.print_exc()
+        print(f"erpsim {args.command}: error: {_message(err)}", file=sys.stderr)
         return 1
 
 
