@@ -427,3 +427,14 @@ def test_train_interrupt_prints_the_resume_hint(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "erpsim train: interrupted" in err and "run the same command again to resume" in err
     assert not (tmp_path / "net.npz").exists()
+
+
+def test_simulate_lexicon_of_another_length_blames_the_items_that_do_not_fit(
+        tmp_path, model_path, capsys):
+    path = tmp_path / "four.csv"
+    path.write_text("item,type,zipf,neighbours\ncats,word,5,3\ndogs,word,4,2\ncat,word,4,1\n")
+    assert main(["simulate", "--model", str(model_path), "--lexicon", str(path),
+                 "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot encode lexicon item(s) 'cats' (line 2), 'dogs' (line 3)" in err
+    assert "'cat'" not in err

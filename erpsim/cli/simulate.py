@@ -93,6 +93,7 @@ def run_simulate(args):
     from erpsim import Envelope, load_lexicon, save_result, serp_by_type, simulate
     from erpsim.utils.atomic import atomic_write_bytes
     from erpsim.engine import get_backend
+    from erpsim.model.coding import get_coding
     from erpsim.utils.writable import check_writable_dir
     from erpsim.viz.serp import plot_serp_by_type
 
@@ -100,8 +101,7 @@ def run_simulate(args):
     get_backend(args.backend)           # e.g. cuda without a GPU: refused before any work
     net, source = load_network(args.model, args.instances, args.seed)
     config = net.config
-    lexicon = load_lexicon(args.lexicon, coding=config.coding) if args.lexicon else load_lexicon(
-        coding=config.coding)
+    lexicon = load_lexicon(args.lexicon, coding=get_coding(config.coding, n_slots=config.n_slots))
     if args.alpha is None:
         envelope = config.envelope
     elif args.alpha:

@@ -80,13 +80,14 @@ def _report_convergence(net, out, allow):
 
 def run(args):
     from erpsim import load_lexicon
+    from erpsim.model.coding import get_coding
     from erpsim.model.network import Network
     from erpsim.training import train
     from erpsim.utils.writable import check_writable_file
 
     out = check_writable_file(Path(args.out), "--out")
     config, settings = _settings_and_config(args)
-    lexicon = load_lexicon(args.lexicon)
+    lexicon = load_lexicon(args.lexicon, coding=get_coding(config.coding, n_slots=config.n_slots))
     net = Network.initialize(config, args.instances, rng=args.seed)
     checkpoint = checkpoint_path(out)
     start = time.perf_counter()
