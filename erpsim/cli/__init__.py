@@ -59,6 +59,39 @@ def _message(err):
     return text
 
 
+def call(func, args, name):
+    """Run ``func(args)`` with the command line's error handling.
+
+    Parameters
+    ----------
+    func : callable
+        Takes the parsed arguments; returns an exit code (None means 0).
+    args : argparse.Namespace
+        With ``debug`` (bool) where the parser offers ``--debug``.
+    name : str
+        Prefix of the messages, e.g. ``"erpsim train"``.
+
+    Returns
+    -------
+    int
+        ``func``'s code; 1 after an error (one line on stderr, the traceback too under
+        ``--debug``); 130 after an interrupt.
+    """
+    debug = getattr(args, "debug", False)
+    try:
+        return func(args) or 0
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        print(f"{name}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if debug:
+            traceback.print_exc()
+        print(f"{name}: error: {_message(err)}", file=sys.stderr)
+        return 1
+
+
 def main(argv=None):
     """Run ``erpsim`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
     parser = build_parser()
@@ -67,18 +100,7 @@ def main(argv=None):
         parser.print_help()
         return 2
     _compile.announce(args)
-    try:
-        return args.func(args) or 0
-    except KeyboardInterrupt:
-        if args.debug:
-            raise
-        print(f"erpsim {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except Exception as err:
-        if args.debug:
-            traceback.print_exc()
-        print(f"erpsim {args.command}: error: {_message(err)}", file=sys.stderr)
-        return 1
+    return call(args.func, args, f"erpsim {args.command}")
 
 
 if __name__ == "__main__":
