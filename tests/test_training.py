@@ -391,3 +391,32 @@ def test_prepare_problem_bad_input():
         prepare_problem(net, ["cat"], CKPT_SETTINGS)
     with pytest.raises(ValueError, match="no trained items"):
         prepare_problem(net, erpsim.load_lexicon().of_type("pseudoword"), CKPT_SETTINGS)
+
+
+# -- analyses/train_default.py never replaces the output with an unconverged run -----------
+def test_train_default_script_refuses_to_save_an_unconverged_run(tmp_path, monkeypatch, capsys):
+    import dataclasses
+    import runpy
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[1] / "analyses" / "train_default.py"
+    main = runpy.run_path(str(script))["main"]
+    monkeypatch.setattr(erpsim, "training_config", lambda: CKPT_CONFIG)
+    lexicon = tiny_lexicon()
+    monkeypatch.setattr(erpsim, "load_lexicon", lambda: lexicon)
+    def settings(max_epochs):
+        return dataclasses.replace(CKPT_SETTINGS, max_epochs=max_epochs)
+
+    settings.max_epochs = TrainingSettings.max_epochs
+    monkeypatch.setitem(main.__globals__, "TrainingSettings", settings)
+    out = tmp_path / "erp.npz"
+    out.write_bytes(b"the shipped instances")
+    argv = ["--instances", "1", "--max-epochs", "3", "--out", str(out)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "train_default.py: error: NOT CONVERGED: 1 of 1 instance(s)" in err
+    assert out.read_bytes() == b"the shipped instances"
+    assert not (tmp_path / "SHA256SUMS.json").exists()
+    assert (tmp_path / "erp.ckpt.npz").exists()              # the run can be resumed
+    assert main(argv + ["--allow-unconverged"]) == 0
+    assert erpsim.Network.load(out).meta["accuracy"][0] < 1.0
+    assert (tmp_path / "SHA256SUMS.json").exists()

@@ -54,7 +54,7 @@ def _settings_and_config(args):
     return config, TrainingSettings(backend=args.backend, **limit)
 
 
-def _save(net, history, out):
+def save_run(net, history, out):
     """Write the network and its history CSV beside it (each atomically)."""
     from erpsim.utils.atomic import atomic_write
 
@@ -64,17 +64,33 @@ def _save(net, history, out):
     return history_path
 
 
-def _report_convergence(net, out, allow):
-    """Warn about instances below 100% accuracy; the exit code (1 unless ``allow``)."""
+def unconverged(net):
+    """What is wrong with a trained network's convergence, or None if every instance
+    reached 100% accuracy on its trained items (``net.meta["accuracy"]``)."""
     accuracy = net.meta["accuracy"]
     low = [(i, a) for i, a in enumerate(accuracy) if a < 1.0]
     if not low:
-        return 0
+        return None
     listed = ", ".join(f"{i} ({a:.1%})" for i, a in low)
-    print(f"erpsim train: warning: NOT CONVERGED: {len(low)} of {len(accuracy)} instance(s) "
-          f"below 100% accuracy after {net.meta['epochs']} epochs: instance {listed}; "
-          f"saved anyway to {out}. Resume with a larger --max-epochs (the checkpoint "
-          "continues the run), or pass --allow-unconverged to accept it.", file=sys.stderr)
+    return (f"NOT CONVERGED: {len(low)} of {len(accuracy)} instance(s) below 100% accuracy "
+            f"after {net.meta['epochs']} epochs: instance {listed}")
+
+
+def interrupted_message(prog, checkpoint):
+    """The message after Ctrl-C during training: where the progress is, how to resume."""
+    saved = (f"progress up to the last check is saved in {checkpoint}"
+             if Path(checkpoint).exists() else "nothing was saved yet")
+    return f"{prog}: interrupted; {saved}; run the same command again to resume"
+
+
+def _report_convergence(net, out, allow):
+    """Warn about instances below 100% accuracy; the exit code (1 unless ``allow``)."""
+    problem = unconverged(net)
+    if problem is None:
+        return 0
+    print(f"erpsim train: warning: {problem}; saved anyway to {out}. Resume with a larger "
+          "--max-epochs (the checkpoint continues the run), or pass --allow-unconverged to "
+          "accept it.", file=sys.stderr)
     return 0 if allow else 1
 
 
@@ -95,14 +111,11 @@ def run(args):
         net, history = train(net, lexicon, settings, checkpoint=checkpoint,
                              restart=args.restart, progress=not args.no_progress)
     except KeyboardInterrupt:
-        saved = (f"progress up to the last check is saved in {checkpoint}"
-                 if checkpoint.exists() else "nothing was saved yet")
-        print(f"\nerpsim train: interrupted; {saved}; run the same command again to resume",
-              file=sys.stderr)
+        print("\n" + interrupted_message("erpsim train", checkpoint), file=sys.stderr)
         return 130
     net.meta["training_seconds"] = time.perf_counter() - start
     net.meta["converged"] = bool(min(net.meta["accuracy"]) >= 1.0)
-    history_path = _save(net, history, out)
+    history_path = save_run(net, history, out)
     print(f"saved {out} and {history_path} ({net.meta['training_seconds']:.0f} s); accuracy "
           f"per instance: {[round(a, 3) for a in net.meta['accuracy']]}")
     return _report_convergence(net, out, args.allow_unconverged)
