@@ -264,7 +264,8 @@ def test_read_only_output_folder_is_named(tmp_path, model_path, capsys, monkeypa
     assert main(["simulate", "--model", str(model_path), "--out", str(tmp_path / "ro")]) == 1
     err = capsys.readouterr().err
     assert err.strip() == (f"erpsim simulate: error: --out {tmp_path / 'ro'}: cannot write to "
-                           f"this folder (its existing parent {tmp_path}): Permission denied")
+                           f"the folder {tmp_path / 'ro'} (its existing parent {tmp_path}): "
+                           "Permission denied")
 
 
 def test_cuda_without_a_gpu_is_one_line(tmp_path, model_path, capsys, monkeypatch):
@@ -274,7 +275,7 @@ def test_cuda_without_a_gpu_is_one_line(tmp_path, model_path, capsys, monkeypatc
     assert main(["simulate", "--model", str(model_path), "--backend", "cuda",
                  "--out", str(tmp_path / "c")]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("erpsim simulate: error: ") and "CUDA" in err
+    assert err.startswith("erpsim simulate: error: --backend cuda: ") and "CUDA" in err
     assert len(err.strip().splitlines()) == 1
     assert not (tmp_path / "c").exists()
 
@@ -409,7 +410,8 @@ def test_train_blocked_output_fails_before_training(tmp_path, capsys, monkeypatc
     (tmp_path / "file").write_text("x")
     assert main(["train", "--out", str(tmp_path / "file" / "net.npz")]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("erpsim train: error: --out ") and "not a folder" in err
+    assert err.strip() == (f"erpsim train: error: --out {tmp_path / 'file' / 'net.npz'}: "
+                           f"{tmp_path / 'file'} is a file, not a folder")
     (tmp_path / "dir.npz").mkdir()
     assert main(["train", "--out", str(tmp_path / "dir.npz")]) == 1
     assert "is a folder" in capsys.readouterr().err
@@ -438,3 +440,15 @@ def test_simulate_lexicon_of_another_length_blames_the_items_that_do_not_fit(
     err = capsys.readouterr().err
     assert "cannot encode lexicon item(s) 'cats' (line 2), 'dogs' (line 3)" in err
     assert "'cat'" not in err
+
+
+def test_check_writable_dir_leaves_nothing_behind(tmp_path):
+    from erpsim.utils.writable import NotWritableError, check_writable_dir, check_writable_file
+    assert check_writable_dir(tmp_path / "a" / "b", "--out") == tmp_path / "a" / "b"
+    assert list(tmp_path.iterdir()) == []                   # probe removed, nothing made
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(NotWritableError, match="is a file, not a folder"):
+        check_writable_dir(tmp_path / "f", "--out")
+    with pytest.raises(NotWritableError, match="is a folder, expected a file name"):
+        check_writable_file(tmp_path, "--out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]

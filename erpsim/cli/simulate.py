@@ -98,7 +98,10 @@ def run_simulate(args):
     from erpsim.viz.serp import plot_serp_by_type
 
     out = check_writable_dir(args.out, "--out")
-    get_backend(args.backend)           # e.g. cuda without a GPU: refused before any work
+    try:
+        get_backend(args.backend)       # e.g. cuda without a GPU: refused before any work
+    except RuntimeError as err:
+        raise RuntimeError(f"--backend {args.backend}: {err}") from None
     net, source = load_network(args.model, args.instances, args.seed)
     config = net.config
     lexicon = load_lexicon(args.lexicon, coding=get_coding(config.coding, n_slots=config.n_slots))

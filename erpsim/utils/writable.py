@@ -16,7 +16,7 @@ def _existing_ancestor(path):
     return Path(path.anchor)
 
 
-def check_writable_dir(path, option_name="output folder"):
+def check_writable_dir(path, option_name="output folder", _shown=None):
     """Raise unless files can be created in folder ``path`` (made later if missing).
 
     A probe file is created and removed in ``path`` or, when ``path`` does not exist
@@ -41,15 +41,16 @@ def check_writable_dir(path, option_name="output folder"):
         permission, a read-only file system...
     """
     path = Path(path)
+    label = f"{option_name} {path if _shown is None else _shown}"
     base = _existing_ancestor(path.absolute())
     if not base.is_dir():
-        raise NotWritableError(f"{option_name} {path}: {base} is a file, not a folder")
+        raise NotWritableError(f"{label}: {base} is a file, not a folder")
     try:
         fd, probe = tempfile.mkstemp(dir=base, prefix=".erpsim-write-check.")
     except OSError as err:
         where = "" if base == path.absolute() else f" (its existing parent {base})"
         reason = err.strerror or str(err)
-        raise NotWritableError(f"{option_name} {path}: cannot write to this folder{where}: "
+        raise NotWritableError(f"{label}: cannot write to the folder {path}{where}: "
                                f"{reason}") from None
     os.close(fd)
     os.unlink(probe)
@@ -77,5 +78,5 @@ def check_writable_file(path, option_name="output file"):
     path = Path(path)
     if path.is_dir():
         raise NotWritableError(f"{option_name} {path}: is a folder, expected a file name")
-    check_writable_dir(path.parent, option_name)
+    check_writable_dir(path.parent, option_name, _shown=path)
     return path
