@@ -452,3 +452,22 @@ def test_check_writable_dir_leaves_nothing_behind(tmp_path):
     with pytest.raises(NotWritableError, match="is a folder, expected a file name"):
         check_writable_file(tmp_path, "--out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+
+
+def test_a_missing_optional_package_names_its_extra(tmp_path, model_path, capsys, monkeypatch):
+    def needs_mne(*args, **kwargs):
+        import mne_is_not_here  # noqa: F401
+
+    def needs_dask(*args, **kwargs):
+        raise ModuleNotFoundError("No module named 'dask'", name="dask")
+
+    argv = ["simulate", "--model", str(model_path), "--out", str(tmp_path / "m")]
+    monkeypatch.setattr(erpsim, "simulate", needs_dask)
+    assert main(argv) == 1
+    assert capsys.readouterr().err.strip() == (
+        "erpsim simulate: error: No module named 'dask'; install the sweep extra: "
+        'pip install "erpsim[sweep]"')
+    monkeypatch.setattr(erpsim, "simulate", needs_mne)
+    assert main(argv) == 1
+    assert capsys.readouterr().err.strip() == (
+        "erpsim simulate: error: No module named 'mne_is_not_here'")

