@@ -374,6 +374,7 @@ def test_prepare_problem_and_one_check_and_update():
     assert problem.weights.sum() == pytest.approx(1.0)
     state = initial_state(net, problem, CKPT_SETTINGS)
     assert state.start == 0 and state.active.all() and (state.best["acc"] == -1).all()
+    assert state.history == []
     grad, loss, acc = check(net, problem, state, CKPT_SETTINGS, epoch=0)
     assert [h["epoch"] for h in state.history] == [0, 0]
     np.testing.assert_array_equal(state.best["acc"], acc)

@@ -114,7 +114,6 @@ def run(args):
         print("\n" + interrupted_message("erpsim train", checkpoint), file=sys.stderr)
         return 130
     net.meta["training_seconds"] = time.perf_counter() - start
-    net.meta["converged"] = bool(min(net.meta["accuracy"]) >= 1.0)
     history_path = save_run(net, history, out)
     print(f"saved {out} and {history_path} ({net.meta['training_seconds']:.0f} s); accuracy "
           f"per instance: {[round(a, 3) for a in net.meta['accuracy']]}")
