@@ -75,7 +75,7 @@ def announce(args, stream=None):
         return False
     try:
         needed = kernels_need_compiling(modules)
-    except ImportError:
+    except Exception:       # never let the hint itself fail a command
         return False
     if needed:
         print(f"erpsim {args.command}: {MESSAGE}", file=stream or sys.stderr, flush=True)

@@ -24,8 +24,9 @@ def register(subparsers):
                         help="the 'standard PDP' ablation: no inhibitory pools, free-sign weights")
     parser.add_argument("--backend", default="numba", choices=["numba", "numpy"])
     parser.add_argument("--restart", action="store_true",
-                        help="discard the checkpoint OUT.ckpt.npz of an earlier run instead "
-                             "of resuming it (a checkpoint of another run is refused)")
+                        help="discard the checkpoint OUT.ckpt.npz and start over (without "
+                             "it the checkpoint is resumed, and refused if another run "
+                             "(seed, lexicon, settings) wrote it)")
     parser.add_argument("--allow-unconverged", action="store_true",
                         help="exit 0 even if an instance does not reach 100%% accuracy "
                              "(the network is saved either way, with a warning)")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from erpsim import engine
 from erpsim.utils.atomic import atomic_write_bytes
@@ -383,8 +384,6 @@ def train(network, lexicon, settings=None, *, checkpoint=None, restart=False, pr
         If ``checkpoint`` belongs to another run and ``restart`` is false (nothing is
         trained or overwritten).
     """
-    from tqdm.auto import tqdm
-
     settings = settings or TrainingSettings()
     problem = prepare_problem(network, lexicon, settings)
     identity = run_identity(network, problem.trained, settings)
