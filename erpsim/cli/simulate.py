@@ -15,7 +15,6 @@ its sERPs show the dynamics, not the published effects).
 """
 import argparse
 import sys
-from pathlib import Path
 
 from erpsim.cli._options import nonnegative_int, positive_int
 
