@@ -471,3 +471,19 @@ def test_a_missing_optional_package_names_its_extra(tmp_path, model_path, capsys
     assert main(argv) == 1
     assert capsys.readouterr().err.strip() == (
         "erpsim simulate: error: No module named 'mne_is_not_here'")
+
+
+def test_python_dash_m_runs_the_command_line(tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-m", "erpsim.cli", "train", "--max-epochs", "0",
+                          "--out", str(tmp_path / "n.npz")], capture_output=True, text=True,
+                         env=env, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "erpsim train: error: argument --max-epochs: must be a positive integer, got '0' "
+        "(see 'erpsim train --help')"]
+    assert list(tmp_path.iterdir()) == []
