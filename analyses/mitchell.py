@@ -12,14 +12,16 @@ given. Writes ``summary.json``, per-dataset fold and null tables, and figures.
 import argparse
 import sys
 
+from erpsim.cli import call
 from erpsim.cli.encode import add_arguments, run
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_arguments(parser)
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error")
     parser.set_defaults(out="results/mitchell")
-    return run(parser.parse_args(argv))
+    return call(run, parser.parse_args(argv), "mitchell.py")
 
 
 if __name__ == "__main__":

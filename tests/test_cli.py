@@ -157,7 +157,6 @@ def test_simulate_pretrained_is_used_when_present(tmp_path, model_path, lexicon_
 @pytest.mark.parametrize("args,message", [
     (["--model", "MISSING.npz"], "network file not found"),
     (["--instances", "9"], "exceeds the 3 instance"),
-    (["--instances", "0"], "--instances must be a positive integer"),
 ])
 def test_simulate_errors(tmp_path, model_path, lexicon_path, capsys, args, message):
     argv = ["simulate", "--model", str(model_path), "--lexicon", str(lexicon_path),
@@ -178,6 +177,21 @@ def test_simulate_bad_lexicon(tmp_path, model_path, capsys):
     assert main(["simulate", "--model", str(model_path), "--lexicon", str(bad), "--out",
                  str(tmp_path)]) == 1
     assert "unknown item type" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--instances", "0"], "argument --instances: must be a positive integer, got '0'"),
+    (["--seed", "-1"], "argument --seed: must be an integer >= 0, got '-1'"),
+    (["--seed", "x"], "argument --seed: must be an integer >= 0, got 'x'"),
+])
+def test_simulate_usage_errors_name_the_option(tmp_path, model_path, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(["simulate", "--model", str(model_path), "--out", str(tmp_path / "e")] + args)
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("erpsim simulate: error:") and message in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "e").exists()
 
 
 def test_simulate_bad_presentations():
@@ -223,3 +237,253 @@ def test_plot_into_given_axes_and_bad_input(by_type):
     assert len(ax.get_lines()) >= 4
     with pytest.raises(ValueError, match="item_type"):
         plot_serp_by_type(by_type.isel(item_type=0))
+
+
+# -- errors are one line, before any work (issue #12, case 4) -------------------------------
+def test_simulate_blocked_output_folder_fails_before_work(tmp_path, model_path, lexicon_path,
+                                                          capsys, monkeypatch):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    ran = []
+    monkeypatch.setattr(erpsim, "simulate", lambda *a, **k: ran.append(1))
+    assert main(["simulate", "--model", str(model_path), "--lexicon", str(lexicon_path),
+                 "--out", str(blocker / "sub")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("erpsim simulate: error: --out ") and "not a folder" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert ran == [] and blocker.read_text() == "not a folder"
+
+
+def test_read_only_output_folder_is_named(tmp_path, model_path, capsys, monkeypatch):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    assert main(["simulate", "--model", str(model_path), "--out", str(tmp_path / "ro")]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (f"erpsim simulate: error: --out {tmp_path / 'ro'}: cannot write to "
+                           f"the folder {tmp_path / 'ro'} (its existing parent {tmp_path}): "
+                           "Permission denied")
+
+
+def test_cuda_without_a_gpu_is_one_line(tmp_path, model_path, capsys, monkeypatch):
+    pytest.importorskip("numba.cuda")
+    from numba import cuda
+    monkeypatch.setattr(cuda, "is_available", lambda: False)
+    assert main(["simulate", "--model", str(model_path), "--backend", "cuda",
+                 "--out", str(tmp_path / "c")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("erpsim simulate: error: --backend cuda: ") and "CUDA" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "c").exists()
+
+
+def test_unexpected_errors_are_one_line_and_debug_shows_the_traceback(tmp_path, model_path,
+                                                                     capsys, monkeypatch):
+    def boom(*args, **kwargs):
+        raise ZeroDivisionError("deep inside")
+
+    monkeypatch.setattr(erpsim, "simulate", boom)
+    argv = ["simulate", "--model", str(model_path), "--out", str(tmp_path / "d")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "erpsim simulate: error: ZeroDivisionError: deep inside"
+    for debug in (["--debug"] + argv, argv + ["--debug"]):
+        assert main(debug) == 1
+        err = capsys.readouterr().err
+        assert "Traceback" in err and err.strip().endswith("ZeroDivisionError: deep inside")
+
+
+# -- first run: kernels compiled once (issue #12, case 10) ----------------------------------
+def test_compile_message_when_the_numba_cache_is_empty(tmp_path, monkeypatch):
+    from erpsim.cli import _compile
+    (tmp_path / "probe_kernels_cli.py").write_text(
+        "from numba import njit\n\n@njit(cache=True)\ndef add_one(x):\n    return x + 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import probe_kernels_cli
+    assert _compile.kernels_need_compiling(["probe_kernels_cli"])
+    assert probe_kernels_cli.add_one(1) == 2            # compiles and caches on disk
+    assert not _compile.kernels_need_compiling(["probe_kernels_cli"])
+    monkeypatch.setitem(_compile.KERNELS, "simulate", ("probe_kernels_cli",))
+    stream = io.StringIO()
+    args = type("Args", (), {"command": "simulate", "backend": "numba"})()
+    assert not _compile.announce(args, stream)
+    monkeypatch.setattr(_compile, "kernels_need_compiling", lambda modules: True)
+    assert _compile.announce(args, stream)
+    assert stream.getvalue() == ("erpsim simulate: compiling the numba kernels once (about 1-2 "
+                                 "minutes; later runs start in seconds)\n")
+    args.backend = "numpy"
+    assert not _compile.announce(args, stream)
+
+
+def test_the_shipped_kernels_are_inspectable():
+    from numba.core.registry import CPUDispatcher
+
+    from erpsim.cli import _compile
+    from erpsim.engine import cpu
+    kernels = [v for v in vars(cpu).values()
+               if isinstance(v, CPUDispatcher) and v.__module__ == cpu.__name__]
+    assert kernels and all(_compile._cached(k) is not None for k in kernels)
+
+
+# -- train (issue #12, cases 1-4) -----------------------------------------------------------
+TRAIN_CONFIG = ModelConfig(n_auto=6, n_hidden=8, n_sem=8, n_blank=3, n_stim=6, n_targets=2)
+
+
+@pytest.fixture
+def tiny_training(monkeypatch):
+    """``erpsim train`` on a tiny configuration with short pretraining."""
+    import dataclasses
+
+    from erpsim import training
+    monkeypatch.setattr(erpsim, "training_config", lambda: TRAIN_CONFIG)
+    real = training.TrainingSettings
+    monkeypatch.setattr(training, "TrainingSettings", lambda **kw: dataclasses.replace(
+        real(**kw), pretrain_epochs=3, check_every=5, n_active=2))
+
+
+def _train(tmp_path, *extra, out="net.npz"):
+    return main(["train", "--out", str(tmp_path / out), "--instances", "1", "--max-epochs",
+                 "6", "--no-progress", "--lexicon", str(tmp_path / "lex.csv"), *extra])
+
+
+@pytest.fixture
+def train_dir(tmp_path, tiny_training):
+    load_lexicon().subset(3, rng=3).to_csv(tmp_path / "lex.csv")
+    return tmp_path
+
+
+def test_train_refuses_the_checkpoint_of_another_seed(train_dir, capsys):
+    assert _train(train_dir, "--seed", "1", "--allow-unconverged") == 0
+    saved = (train_dir / "net.npz").read_bytes()
+    capsys.readouterr()
+    assert _train(train_dir, "--seed", "2", "--allow-unconverged") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("erpsim train: error: checkpoint ") and "other initial weights" in err
+    assert "--restart" in err and len(err.strip().splitlines()) == 1
+    assert (train_dir / "net.npz").read_bytes() == saved          # nothing overwritten
+    assert _train(train_dir, "--seed", "2", "--allow-unconverged", "--restart") == 0
+    net2 = Network.load(train_dir / "net.npz")
+    assert _train(train_dir, "--seed", "2", "--allow-unconverged", out="fresh.npz") == 0
+    np.testing.assert_array_equal(net2.W, Network.load(train_dir / "fresh.npz").W)
+    assert (train_dir / "net.npz").read_bytes() != saved
+
+
+def test_train_refuses_the_checkpoint_of_another_lexicon(train_dir, capsys):
+    assert _train(train_dir, "--allow-unconverged") == 0
+    load_lexicon().subset(3, rng=4).to_csv(train_dir / "lex.csv")
+    capsys.readouterr()
+    assert _train(train_dir, "--allow-unconverged") == 1
+    assert "other trained items (lexicon)" in capsys.readouterr().err
+
+
+def test_train_unconverged_warns_and_fails_unless_allowed(train_dir, capsys):
+    assert _train(train_dir) == 1
+    err = capsys.readouterr().err
+    assert "erpsim train: warning: NOT CONVERGED: 1 of 1 instance(s)" in err
+    net = Network.load(train_dir / "net.npz")
+    assert net.meta["accuracy"][0] < 1.0
+    assert _train(train_dir, "--allow-unconverged") == 0      # resumes the same run
+    assert "NOT CONVERGED" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--max-epochs", "0", "argument --max-epochs: must be a positive integer, got '0'"),
+    ("--seed", "-1", "argument --seed: must be an integer >= 0, got '-1'"),
+    ("--instances", "0", "argument --instances: must be a positive integer, got '0'"),
+    ("--dt", "0", "argument --dt: must be a positive number, got '0'"),
+])
+def test_train_out_of_range_values_name_the_option(tmp_path, capsys, option, value, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(["train", "--out", str(tmp_path / "n.npz"), option, value])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("erpsim train: error:") and message in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_train_blocked_output_fails_before_training(tmp_path, capsys, monkeypatch):
+    from erpsim import training
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained"))
+    (tmp_path / "file").write_text("x")
+    assert main(["train", "--out", str(tmp_path / "file" / "net.npz")]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == (f"erpsim train: error: --out {tmp_path / 'file' / 'net.npz'}: "
+                           f"{tmp_path / 'file'} is a file, not a folder")
+    (tmp_path / "dir.npz").mkdir()
+    assert main(["train", "--out", str(tmp_path / "dir.npz")]) == 1
+    assert "is a folder" in capsys.readouterr().err
+
+
+def test_train_interrupt_prints_the_resume_hint(tmp_path, capsys, monkeypatch):
+    from erpsim import training
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "train", interrupted)
+    monkeypatch.setattr(erpsim, "training_config", lambda: TRAIN_CONFIG)
+    assert main(["train", "--out", str(tmp_path / "net.npz"), "--instances", "1"]) == 130
+    err = capsys.readouterr().err
+    assert "erpsim train: interrupted" in err and "run the same command again to resume" in err
+    assert not (tmp_path / "net.npz").exists()
+
+
+def test_simulate_lexicon_of_another_length_blames_the_items_that_do_not_fit(
+        tmp_path, model_path, capsys):
+    path = tmp_path / "four.csv"
+    path.write_text("item,type,zipf,neighbours\ncats,word,5,3\ndogs,word,4,2\ncat,word,4,1\n")
+    assert main(["simulate", "--model", str(model_path), "--lexicon", str(path),
+                 "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot encode lexicon item(s) 'cats' (line 2), 'dogs' (line 3)" in err
+    assert "'cat'" not in err
+
+
+def test_check_writable_dir_leaves_nothing_behind(tmp_path):
+    from erpsim.utils.writable import NotWritableError, check_writable_dir, check_writable_file
+    assert check_writable_dir(tmp_path / "a" / "b", "--out") == tmp_path / "a" / "b"
+    assert list(tmp_path.iterdir()) == []                   # probe removed, nothing made
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(NotWritableError, match="is a file, not a folder"):
+        check_writable_dir(tmp_path / "f", "--out")
+    with pytest.raises(NotWritableError, match="is a folder, expected a file name"):
+        check_writable_file(tmp_path, "--out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f"]
+
+
+def test_a_missing_optional_package_names_its_extra(tmp_path, model_path, capsys, monkeypatch):
+    def needs_mne(*args, **kwargs):
+        import mne_is_not_here  # noqa: F401
+
+    def needs_dask(*args, **kwargs):
+        raise ModuleNotFoundError("No module named 'dask'", name="dask")
+
+    argv = ["simulate", "--model", str(model_path), "--out", str(tmp_path / "m")]
+    monkeypatch.setattr(erpsim, "simulate", needs_dask)
+    assert main(argv) == 1
+    assert capsys.readouterr().err.strip() == (
+        "erpsim simulate: error: No module named 'dask'; install the sweep extra: "
+        'pip install "erpsim[sweep]"')
+    monkeypatch.setattr(erpsim, "simulate", needs_mne)
+    assert main(argv) == 1
+    assert capsys.readouterr().err.strip() == (
+        "erpsim simulate: error: No module named 'mne_is_not_here'")
+
+
+def test_python_dash_m_runs_the_command_line(tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+    root = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-m", "erpsim.cli", "train", "--max-epochs", "0",
+                          "--out", str(tmp_path / "n.npz")], capture_output=True, text=True,
+                         env=env, cwd=tmp_path)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "erpsim train: error: argument --max-epochs: must be a positive integer, got '0' "
+        "(see 'erpsim train --help')"]
+    assert list(tmp_path.iterdir()) == []

@@ -55,3 +55,56 @@ def test_encode_errors(tmp_path, capsys):
     assert main(["encode", "--n-voxels", "50", "--n-select", "60", "--permutations", "0",
                  "--out", str(tmp_path)]) == 1
     assert "n_select" in capsys.readouterr().err
+
+
+def _participant_file(tmp_path, words, nan=False):
+    cats = list(NOUN_CATEGORIES[::5])[:len(words)]
+    part = make_synthetic(np.eye(len(words), 4) + 0.1, words=words, categories=cats,
+                          n_voxels=12, n_informative=6, noise=0.5, rng=3)
+    if nan:
+        part.presentations[2, 1, 5] = np.nan
+    path = tmp_path / "data-science-P9.mat"
+    save_participant(path, part)
+    return path
+
+
+def test_encode_refuses_words_outside_the_60_nouns(tmp_path, capsys):
+    words = list(NOUNS[::5])
+    words[3] = "apple"                                    # a real word, in GloVe
+    path = _participant_file(tmp_path, words)
+    assert main(["encode", "--data", str(path), "--no-synthetic", "--permutations", "0",
+                 "--n-select", "5", "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("erpsim encode: error: data-science-P9.mat: word(s) 'apple' are "
+                          "not among the 60 nouns")
+    assert not (tmp_path / "o").exists()
+
+
+def test_encode_nan_error_names_the_flag(tmp_path, capsys):
+    path = _participant_file(tmp_path, list(NOUNS[::5]), nan=True)
+    argv = ["encode", "--data", str(path), "--no-synthetic", "--permutations", "0",
+            "--n-select", "5", "--out", str(tmp_path / "o")]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "NaN" in err and "--drop-nonfinite" in err
+    assert main(argv + ["--drop-nonfinite"]) == 0
+
+
+def test_encode_usage_errors_and_blocked_output(tmp_path, capsys):
+    import pytest
+    with pytest.raises(SystemExit) as exit_:
+        main(["encode", "--permutations", "-1"])
+    assert exit_.value.code == 2
+    assert "argument --permutations: must be an integer >= 0, got '-1'" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    assert main(["encode", "--out", str(tmp_path / "file" / "o")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("erpsim encode: error: --out ") and "not a folder" in err
+
+
+def test_mitchell_script_errors_are_one_line(tmp_path, capsys):
+    ns = runpy.run_path(str(ROOT / "analyses" / "mitchell.py"))
+    assert ns["main"](["--data", str(tmp_path / "nope.mat"), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("mitchell.py: error: participant file not found")
+    assert len(err.strip().splitlines()) == 1

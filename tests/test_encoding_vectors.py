@@ -1,6 +1,6 @@
 """Word vectors and feature sets of erpsim.encoding."""
 import gzip
-import struct
+import sys
 
 import numpy as np
 import pytest
@@ -9,7 +9,7 @@ from erpsim.encoding import (NOUN_CATEGORIES, NOUNS, VERBS, CATEGORIES,
                              OutOfVocabularyError, WordVectors, load_glove,
                              load_word_vectors, make_features, vector_features,
                              verb_features)
-from erpsim.encoding._parquet import read_string_column, snappy_decompress
+from erpsim.encoding.vectors import read_word_index
 
 
 # --------------------------------------------------------------------------- GloVe
@@ -42,24 +42,35 @@ def test_glove_rows_align_with_words_across_parquet_pages(glove):
     assert _cos(glove["hammer"], glove["screwdriver"]) > _cos(glove["hammer"], glove["celery"])
 
 
-def test_snappy_literal_and_overlapping_copy():
-    # "abcabcabcabcX": literal "abc", copy (offset 3, length 9), literal "X"
-    data = bytes([13, (3 - 1) << 2]) + b"abc" + bytes([((9 - 4) << 2) | 1, 3]) + \
-        bytes([0]) + b"X"
-    assert snappy_decompress(data) == b"abcabcabcabcX"
-    with pytest.raises(ValueError, match="offset"):
-        snappy_decompress(bytes([4, 0]) + b"a" + bytes([((4 - 4) << 2) | 1, 9]))
-
-
-def test_parquet_reader_rejects_other_files(tmp_path):
+def test_word_index_rejects_other_files(tmp_path):
     bad = tmp_path / "x.parquet"
     bad.write_bytes(b"not parquet at all")
-    with pytest.raises(ValueError, match="not a Parquet file"):
-        read_string_column(bad)
-    fake = tmp_path / "y.parquet"
-    fake.write_bytes(b"PAR1" + b"\x00" * 8 + struct.pack("<I", 100) + b"PAR1")
-    with pytest.raises((ValueError, IndexError)):
-        read_string_column(fake)
+    with pytest.raises(ValueError, match="x.parquet is not a readable Parquet file"):
+        read_word_index(bad)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    two = tmp_path / "two.parquet"
+    pq.write_table(pa.table({"a": ["x"], "b": ["y"]}), two)
+    with pytest.raises(ValueError, match="expected one column"):
+        read_word_index(two)
+    numbers = tmp_path / "n.parquet"
+    pq.write_table(pa.table({"a": [1, 2]}), numbers)
+    with pytest.raises(ValueError, match="not strings"):
+        read_word_index(numbers)
+    nulls = tmp_path / "null.parquet"
+    pq.write_table(pa.table({"a": ["x", None]}), nulls)
+    with pytest.raises(ValueError, match="1 missing value"):
+        read_word_index(nulls)
+    good = tmp_path / "w.parquet"
+    pq.write_table(pa.table({"word": ["the", ",", "naïve"]}), good)
+    assert read_word_index(good) == ["the", ",", "naïve"]
+
+
+def test_word_index_without_pyarrow_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)        # import raises ImportError
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+    with pytest.raises(ImportError, match=r'needs pyarrow.*pip install "erpsim\[encoding\]"'):
+        read_word_index(tmp_path / "w.parquet")
 
 
 # --------------------------------------------------------------------------- text files

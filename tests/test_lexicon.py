@@ -223,3 +223,74 @@ def test_random_semantics_uses_every_pattern_when_it_must():
 def test_random_semantics_errors(args, match):
     with pytest.raises(ValueError, match=match):
         random_semantics(*args)
+
+
+# --- messages that name the file, line and item (issue #12, case 5) ------------------
+
+def _write_bytes(tmp_path, data, name="lex.csv"):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_an_empty_item_is_named_with_its_line(tmp_path):
+    path = _write_bytes(tmp_path, b"item,type,zipf,neighbours\ncat,word,5,3\n,word,4,2\n")
+    with pytest.raises(ValueError) as err:
+        load_lexicon(path)
+    assert str(err.value) == f"{path}: empty item on line(s) 3; every row needs an item"
+    with pytest.raises(ValueError, match=r"empty item on row\(s\) 1"):
+        Lexicon(small_table().replace({"dvd": "  "}))
+
+
+def test_mixed_lengths_name_every_length_not_only_the_minority(tmp_path):
+    path = _write_bytes(tmp_path, b"item,type,zipf,neighbours\ncats,word,5,3\ndogs,word,4,2\n"
+                                  b"\nbird,word,4,2\ncat,word,4,1\n")
+    with pytest.raises(ValueError) as err:
+        load_lexicon(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: the letter coding cannot encode lexicon items of "
+                              "different lengths (3 letters: 'cat' (line 6); 4 letters: "
+                              "'cats' (line 2), 'dogs' (line 3), 'bird' (line 5))")
+    # with a given coding, the items that do not fit it are the culprits
+    with pytest.raises(ValueError, match=r"cannot encode lexicon item\(s\) 'cats' \(line 2\)"):
+        load_lexicon(path, coding=BinaryCoding())
+
+
+def test_bad_encoding_names_the_file_and_line(tmp_path):
+    path = _write_bytes(tmp_path, b"item,type,zipf,neighbours\ncat,word,5,3\ncaf\xe9,word,4,2\n")
+    with pytest.raises(ValueError) as err:
+        load_lexicon(path)
+    assert str(err.value) == (f"{path}: line 3 is not UTF-8 text (byte 0xe9); save the file "
+                              "as UTF-8")
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "the file is empty; expected a CSV with the header line item,type,zipf,neighbours"),
+    (b"\n  \n", "the file is empty"),
+    (b"item,type,zipf,neighbours\n", "the lexicon has no items (only a header line)"),
+])
+def test_empty_files_are_named(tmp_path, data, message):
+    path = _write_bytes(tmp_path, data)
+    with pytest.raises(ValueError) as err:
+        load_lexicon(path)
+    assert str(err.value).startswith(f"{path}: {message}")
+
+
+def test_bad_values_name_their_lines(tmp_path):
+    path = _write_bytes(tmp_path, b"item,type,zipf,neighbours\ncat,word,5,3\ndog,word,x,2\n"
+                                  b"cat,word,1,1\n")
+    with pytest.raises(ValueError, match=r"duplicate lexicon item\(s\) 'cat' \(line 2\), "
+                                         r"'cat' \(line 4\)"):
+        load_lexicon(path)
+    path = _write_bytes(tmp_path, b"item,type,zipf,neighbours\ncat,word,5,3\ndog,noun,x,2\n")
+    with pytest.raises(ValueError, match=r"unknown item type\(s\) 'noun' for item\(s\) 'dog' "
+                                         r"\(line 3\)"):
+        load_lexicon(path)
+    path = _write_bytes(tmp_path, b"item,type,zipf,neighbours\ncat,word,5,3\ndog,word,x,2\n")
+    with pytest.raises(ValueError, match=r"zipf .* 'dog' \(line 3\)"):
+        load_lexicon(path)
+
+
+def test_shipped_lexicon_still_loads_with_line_mapping():
+    lexicon = load_lexicon()
+    assert len(lexicon) == 200 and lexicon.coding == BinaryCoding()

@@ -292,3 +292,132 @@ def test_training_forward_is_the_simulation_with_a_late_clock_start():
     _, units = erpsim.engine.run(net, x, schedule, envelope=envelope, backend="numpy",
                                  record_units=True)
     np.testing.assert_allclose(np.moveaxis(fw["y"][1:], 0, 2), units, rtol=0, atol=1e-12)
+
+
+# -- checkpoint identity (issue #12, case 1) ------------------------------------------------
+CKPT_CONFIG = erpsim.ModelConfig(n_auto=6, n_hidden=8, n_sem=8, n_blank=3, n_stim=6, n_targets=2)
+CKPT_SETTINGS = TrainingSettings(max_epochs=10, check_every=5, n_active=2, pretrain_epochs=0)
+
+
+@pytest.fixture
+def finished_checkpoint(tmp_path):
+    ckpt = tmp_path / "run.ckpt.npz"
+    net, _ = train(erpsim.Network.initialize(CKPT_CONFIG, 1, rng=1), tiny_lexicon(),
+                   CKPT_SETTINGS, checkpoint=ckpt, progress=False)
+    return ckpt, net
+
+
+@pytest.mark.parametrize("seed, lexicon, settings, reason", [
+    (2, tiny_lexicon, CKPT_SETTINGS, "initial weights"),
+    (1, lambda: erpsim.load_lexicon().subset(4, rng=4), CKPT_SETTINGS, "trained items"),
+    (1, tiny_lexicon, TrainingSettings(max_epochs=10, check_every=5, n_active=2,
+                                       pretrain_epochs=0, lr=0.01), "training settings"),
+])
+def test_checkpoint_of_another_run_is_refused(finished_checkpoint, seed, lexicon, settings,
+                                              reason):
+    ckpt, _ = finished_checkpoint
+    before = ckpt.read_bytes()
+    net = erpsim.Network.initialize(CKPT_CONFIG, 1, rng=seed)
+    with pytest.raises(erpsim.training.trainer.CheckpointMismatch,
+                       match=f"another run.*{reason.split()[0]}.*restart"):
+        train(net, lexicon(), settings, checkpoint=ckpt, progress=False)
+    assert ckpt.read_bytes() == before             # nothing overwritten
+
+
+def test_restart_replaces_a_checkpoint_of_another_run(finished_checkpoint):
+    ckpt, first = finished_checkpoint
+    fresh, _ = train(erpsim.Network.initialize(CKPT_CONFIG, 1, rng=2), tiny_lexicon(),
+                     CKPT_SETTINGS, progress=False)
+    again, _ = train(erpsim.Network.initialize(CKPT_CONFIG, 1, rng=2), tiny_lexicon(),
+                     CKPT_SETTINGS, checkpoint=ckpt, restart=True, progress=False)
+    np.testing.assert_array_equal(again.W, fresh.W)
+    assert not np.array_equal(again.W, first.W)
+    # the checkpoint now belongs to the seed-2 run: it resumes to the same weights
+    resumed, _ = train(erpsim.Network.initialize(CKPT_CONFIG, 1, rng=2), tiny_lexicon(),
+                       CKPT_SETTINGS, checkpoint=ckpt, progress=False)
+    np.testing.assert_array_equal(resumed.W, fresh.W)
+
+
+def test_checkpoint_without_identity_is_refused(finished_checkpoint):
+    ckpt, _ = finished_checkpoint
+    with np.load(ckpt) as data:
+        arrays = {k: data[k] for k in data.files if k != "identity"}
+    np.savez(ckpt, **arrays)
+    with pytest.raises(ValueError, match="no run identity"):
+        train(erpsim.Network.initialize(CKPT_CONFIG, 1, rng=1), tiny_lexicon(), CKPT_SETTINGS,
+              checkpoint=ckpt, progress=False)
+
+
+def test_run_identity_ignores_only_the_epoch_limit():
+    from erpsim.training.trainer import run_identity
+    net = erpsim.Network.initialize(CKPT_CONFIG, 1, rng=1)
+    trained = tiny_lexicon().trained
+    base = run_identity(net, trained, CKPT_SETTINGS)
+    longer = TrainingSettings(max_epochs=99, check_every=5, n_active=2, pretrain_epochs=0)
+    assert run_identity(net, trained, longer) == base
+    other_backend = TrainingSettings(max_epochs=10, check_every=5, n_active=2,
+                                     pretrain_epochs=0, backend="numpy")
+    assert run_identity(net, trained, other_backend)["training settings"] != \
+        base["training settings"]
+
+
+# -- the named steps of train (issue #13) ---------------------------------------------------
+def test_prepare_problem_and_one_check_and_update():
+    from erpsim.training.trainer import check, initial_state, prepare_problem, update
+    net = erpsim.Network.initialize(CKPT_CONFIG, 2, rng=1)
+    lexicon = tiny_lexicon()
+    problem = prepare_problem(net, lexicon, CKPT_SETTINGS)
+    n = len(lexicon.trained)
+    assert problem.x.shape == (n, net.arch.input_slice.stop - net.arch.input_slice.start)
+    assert problem.patterns.shape == (n, CKPT_CONFIG.n_sem)
+    assert (problem.patterns.sum(axis=1) == CKPT_SETTINGS.n_active).all()
+    assert problem.weights.sum() == pytest.approx(1.0)
+    state = initial_state(net, problem, CKPT_SETTINGS)
+    assert state.start == 0 and state.active.all() and (state.best["acc"] == -1).all()
+    assert state.history == []
+    grad, loss, acc = check(net, problem, state, CKPT_SETTINGS, epoch=0)
+    assert [h["epoch"] for h in state.history] == [0, 0]
+    np.testing.assert_array_equal(state.best["acc"], acc)
+    np.testing.assert_array_equal(state.best["loss"], loss)
+    before = net.W.copy()
+    update(net, problem, state, CKPT_SETTINGS, grad)
+    assert not np.array_equal(net.W, before)
+    net.validate()                                  # signs kept after the step
+
+
+def test_prepare_problem_bad_input():
+    from erpsim.training.trainer import prepare_problem
+    net = erpsim.Network.initialize(CKPT_CONFIG, 1, rng=1)
+    with pytest.raises(TypeError, match="Lexicon"):
+        prepare_problem(net, ["cat"], CKPT_SETTINGS)
+    with pytest.raises(ValueError, match="no trained items"):
+        prepare_problem(net, erpsim.load_lexicon().of_type("pseudoword"), CKPT_SETTINGS)
+
+
+# -- analyses/train_default.py never replaces the output with an unconverged run -----------
+def test_train_default_script_refuses_to_save_an_unconverged_run(tmp_path, monkeypatch, capsys):
+    import dataclasses
+    import runpy
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[1] / "analyses" / "train_default.py"
+    main = runpy.run_path(str(script))["main"]
+    monkeypatch.setattr(erpsim, "training_config", lambda: CKPT_CONFIG)
+    lexicon = tiny_lexicon()
+    monkeypatch.setattr(erpsim, "load_lexicon", lambda: lexicon)
+    def settings(max_epochs):
+        return dataclasses.replace(CKPT_SETTINGS, max_epochs=max_epochs)
+
+    settings.max_epochs = TrainingSettings.max_epochs
+    monkeypatch.setitem(main.__globals__, "TrainingSettings", settings)
+    out = tmp_path / "erp.npz"
+    out.write_bytes(b"the shipped instances")
+    argv = ["--instances", "1", "--max-epochs", "3", "--out", str(out)]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "train_default.py: error: NOT CONVERGED: 1 of 1 instance(s)" in err
+    assert out.read_bytes() == b"the shipped instances"
+    assert not (tmp_path / "SHA256SUMS.json").exists()
+    assert (tmp_path / "erp.ckpt.npz").exists()              # the run can be resumed
+    assert main(argv + ["--allow-unconverged"]) == 0
+    assert erpsim.Network.load(out).meta["accuracy"][0] < 1.0
+    assert (tmp_path / "SHA256SUMS.json").exists()

@@ -1,4 +1,5 @@
 """``erpsim encode``: Mitchell-style encoding models, word vectors to voxel activity."""
+from erpsim.cli._options import nonnegative_float, nonnegative_int, positive_int
 
 
 def add_arguments(parser):
@@ -11,22 +12,22 @@ def add_arguments(parser):
                         help="verb-similarity features (default) or raw word vectors")
     parser.add_argument("--vectors", metavar="FILE", default=None,
                         help="GloVe/word2vec text file (default: GloVe 6B 50-d)")
-    parser.add_argument("--noise", type=float, default=None,
+    parser.add_argument("--noise", type=nonnegative_float, default=None,
                         help="synthetic presentation noise (default 6.5)")
-    parser.add_argument("--n-voxels", type=int, default=None,
+    parser.add_argument("--n-voxels", type=positive_int, default=None,
                         help="synthetic voxels (default 21764)")
-    parser.add_argument("--n-informative", type=int, default=None,
+    parser.add_argument("--n-informative", type=positive_int, default=None,
                         help="synthetic voxels carrying signal (default: 2000 per 21764 voxels)")
-    parser.add_argument("--n-select", type=int, default=500,
+    parser.add_argument("--n-select", type=positive_int, default=500,
                         help="most stable voxels kept per fold (default 500)")
-    parser.add_argument("--alpha", type=float, default=0.0,
+    parser.add_argument("--alpha", type=nonnegative_float, default=0.0,
                         help="ridge penalty (default 0: least squares)")
-    parser.add_argument("--permutations", type=int, default=1000,
+    parser.add_argument("--permutations", type=nonnegative_int, default=1000,
                         help="permutations of the noun-feature assignment (default 1000; "
                              "0 skips the test)")
     parser.add_argument("--drop-nonfinite", action="store_true",
                         help="drop voxels with NaN values from the data files")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=nonnegative_int, default=0, help="random seed (default 0)")
     parser.add_argument("--out", default="results/encode", metavar="DIR",
                         help="output folder (default results/encode)")
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
@@ -36,6 +37,9 @@ def add_arguments(parser):
 def run(args):
     """Run the analysis for parsed ``args``; prints one line per dataset."""
     from erpsim.encoding.pipeline import SYNTHETIC_DEFAULTS, run_mitchell
+    from erpsim.utils.writable import check_writable_dir
+
+    check_writable_dir(args.out, "--out")
 
     def pick(value, key):
         return SYNTHETIC_DEFAULTS[key] if value is None else value

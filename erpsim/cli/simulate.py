@@ -15,7 +15,8 @@ its sERPs show the dynamics, not the published effects).
 """
 import argparse
 import sys
-from pathlib import Path
+
+from erpsim.cli._options import nonnegative_int, positive_int
 
 SERP_FILE = "serp.nc"
 PLOT_FILE = "serp_by_type.png"
@@ -28,10 +29,10 @@ def register(subparsers):
     parser.add_argument("--model", metavar="PATH",
                         help="network file (.npz from Network.save); default: the pretrained "
                              "network, or an untrained default network")
-    parser.add_argument("--instances", type=int, metavar="N",
+    parser.add_argument("--instances", type=positive_int, metavar="N",
                         help="use the first N instances of the network (an untrained "
                              "network gets N instances; default 1 there, all otherwise)")
-    parser.add_argument("--seed", type=int, default=0, metavar="S",
+    parser.add_argument("--seed", type=nonnegative_int, default=0, metavar="S",
                         help="seed of an untrained network's weights (default 0)")
     parser.add_argument("--lexicon", metavar="CSV",
                         help="lexicon CSV (columns item, type, zipf, neighbours); "
@@ -90,12 +91,19 @@ def run_simulate(args):
     import numpy as np
     from erpsim import Envelope, load_lexicon, save_result, serp_by_type, simulate
     from erpsim.utils.atomic import atomic_write_bytes
+    from erpsim.engine import get_backend
+    from erpsim.model.coding import get_coding
+    from erpsim.utils.writable import check_writable_dir
     from erpsim.viz.serp import plot_serp_by_type
 
+    out = check_writable_dir(args.out, "--out")
+    try:
+        get_backend(args.backend)       # e.g. cuda without a GPU: refused before any work
+    except RuntimeError as err:
+        raise RuntimeError(f"--backend {args.backend}: {err}") from None
     net, source = load_network(args.model, args.instances, args.seed)
     config = net.config
-    lexicon = load_lexicon(args.lexicon, coding=config.coding) if args.lexicon else load_lexicon(
-        coding=config.coding)
+    lexicon = load_lexicon(args.lexicon, coding=get_coding(config.coding, n_slots=config.n_slots))
     if args.alpha is None:
         envelope = config.envelope
     elif args.alpha:
@@ -104,7 +112,6 @@ def run_simulate(args):
         envelope = None
     ds = simulate(net, lexicon, presentations=args.presentations, envelope=envelope,
                   backend=args.backend, dtype=args.dtype)
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     nc_path = save_result(ds, out / SERP_FILE)
 

@@ -1,4 +1,9 @@
 """``erpsim train``: train model instances (autoencoder pretraining, then BPTT)."""
+import sys
+import time
+from pathlib import Path
+
+from erpsim.cli._options import nonnegative_int, positive_float, positive_int
 
 
 def register(subparsers):
@@ -7,43 +12,110 @@ def register(subparsers):
         description="Train instances of the ERP model on the trained items (words and "
                     "acronyms) of a lexicon; checkpoints allow stopping and resuming.")
     parser.add_argument("--out", required=True, help="output network file (.npz)")
-    parser.add_argument("--instances", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--instances", type=positive_int, default=10)
+    parser.add_argument("--seed", type=nonnegative_int, default=0)
     parser.add_argument("--lexicon", help="a lexicon CSV (default: the shipped lexicon)")
-    parser.add_argument("--max-epochs", type=int, default=None)
-    parser.add_argument("--dt", type=float, default=None, help="override the integration constant")
+    parser.add_argument("--max-epochs", type=positive_int, default=None,
+                        help="BPTT epochs at most (default 6000); a finished or stopped "
+                             "run resumes from its checkpoint with a larger value")
+    parser.add_argument("--dt", type=positive_float, default=None,
+                        help="override the integration constant")
     parser.add_argument("--pdp", action="store_true",
                         help="the 'standard PDP' ablation: no inhibitory pools, free-sign weights")
     parser.add_argument("--backend", default="numba", choices=["numba", "numpy"])
+    parser.add_argument("--restart", action="store_true",
+                        help="discard the checkpoint OUT.ckpt.npz and start over (without "
+                             "it the checkpoint is resumed, and refused if another run "
+                             "(seed, lexicon, settings) wrote it)")
+    parser.add_argument("--allow-unconverged", action="store_true",
+                        help="exit 0 even if an instance does not reach 100%% accuracy "
+                             "(the network is saved either way, with a warning)")
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(func=run)
 
 
-def run(args):
-    import time
-    from pathlib import Path
+def checkpoint_path(out):
+    """The checkpoint file of output ``out``: ``OUT_STEM.ckpt.npz`` beside it."""
+    return out.with_name(out.stem + ".ckpt.npz")
 
-    from erpsim import load_lexicon, training_config
-    from erpsim.model.network import Network
-    from erpsim.training import TrainingSettings, train
-    config = training_config()
+
+def _settings_and_config(args):
+    """The training configuration and :class:`TrainingSettings` the options ask for."""
+    from erpsim import training_config
+    from erpsim.training import TrainingSettings
+
     changes = {}
     if args.dt is not None:
         changes["dt"] = args.dt
     if args.pdp:
         changes["separate_inhibition"] = False
+    config = training_config()
     config = config.replace(**changes) if changes else config
-    settings = TrainingSettings(backend=args.backend,
-                                **({"max_epochs": args.max_epochs} if args.max_epochs else {}))
-    out = Path(args.out)
-    net = Network.initialize(config, args.instances, rng=args.seed)
-    start = time.perf_counter()
-    net, history = train(net, load_lexicon(args.lexicon), settings,
-                         checkpoint=out.with_name(out.stem + ".ckpt.npz"),
-                         progress=not args.no_progress)
-    net.meta["training_seconds"] = time.perf_counter() - start
+    limit = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
+    return config, TrainingSettings(backend=args.backend, **limit)
+
+
+def save_run(net, history, out):
+    """Write the network and its history CSV beside it (each atomically)."""
+    from erpsim.utils.atomic import atomic_write
+
     net.save(out)
-    history.to_csv(out.with_name(out.stem + ".history.csv"), index=False)
-    print(f"saved {out} ({net.meta['training_seconds']:.0f} s); accuracy per instance: "
-          f"{[round(a, 3) for a in net.meta['accuracy']]}")
-    return 0
+    history_path = out.with_name(out.stem + ".history.csv")
+    atomic_write(history_path, lambda tmp: history.to_csv(tmp, index=False))
+    return history_path
+
+
+def unconverged(net):
+    """What is wrong with a trained network's convergence, or None if every instance
+    reached 100% accuracy on its trained items (``net.meta["accuracy"]``)."""
+    accuracy = net.meta["accuracy"]
+    low = [(i, a) for i, a in enumerate(accuracy) if a < 1.0]
+    if not low:
+        return None
+    listed = ", ".join(f"{i} ({a:.1%})" for i, a in low)
+    return (f"NOT CONVERGED: {len(low)} of {len(accuracy)} instance(s) below 100% accuracy "
+            f"after {net.meta['epochs']} epochs: instance {listed}")
+
+
+def interrupted_message(prog, checkpoint):
+    """The message after Ctrl-C during training: where the progress is, how to resume."""
+    saved = (f"progress up to the last check is saved in {checkpoint}"
+             if Path(checkpoint).exists() else "nothing was saved yet")
+    return f"{prog}: interrupted; {saved}; run the same command again to resume"
+
+
+def _report_convergence(net, out, allow):
+    """Warn about instances below 100% accuracy; the exit code (1 unless ``allow``)."""
+    problem = unconverged(net)
+    if problem is None:
+        return 0
+    print(f"erpsim train: warning: {problem}; saved anyway to {out}. Resume with a larger "
+          "--max-epochs (the checkpoint continues the run), or pass --allow-unconverged to "
+          "accept it.", file=sys.stderr)
+    return 0 if allow else 1
+
+
+def run(args):
+    from erpsim import load_lexicon
+    from erpsim.model.coding import get_coding
+    from erpsim.model.network import Network
+    from erpsim.training import train
+    from erpsim.utils.writable import check_writable_file
+
+    out = check_writable_file(Path(args.out), "--out")
+    config, settings = _settings_and_config(args)
+    lexicon = load_lexicon(args.lexicon, coding=get_coding(config.coding, n_slots=config.n_slots))
+    net = Network.initialize(config, args.instances, rng=args.seed)
+    checkpoint = checkpoint_path(out)
+    start = time.perf_counter()
+    try:
+        net, history = train(net, lexicon, settings, checkpoint=checkpoint,
+                             restart=args.restart, progress=not args.no_progress)
+    except KeyboardInterrupt:
+        print("\n" + interrupted_message("erpsim train", checkpoint), file=sys.stderr)
+        return 130
+    net.meta["training_seconds"] = time.perf_counter() - start
+    history_path = save_run(net, history, out)
+    print(f"saved {out} and {history_path} ({net.meta['training_seconds']:.0f} s); accuracy "
+          f"per instance: {[round(a, 3) for a in net.meta['accuracy']]}")
+    return _report_convergence(net, out, args.allow_unconverged)

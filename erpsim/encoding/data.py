@@ -327,8 +327,9 @@ def load_participant(path, drop_nonfinite=False, canonical_words=True):
     if bad.size:
         if not drop_nonfinite:
             raise ValueError(f"{path.name}: {bad.size} voxel(s) hold NaN or infinite "
-                             f"values (columns {(bad[:10] + 1).tolist()}...); pass "
-                             "drop_nonfinite=True to drop them")
+                             f"values (columns {(bad[:10] + 1).tolist()}...); to drop them, "
+                             "use --drop-nonfinite (erpsim encode, analyses/mitchell.py) or "
+                             "drop_nonfinite=True (load_participant, run_mitchell)")
         participant = participant.drop_nonfinite()
     return participant
 

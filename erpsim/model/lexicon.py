@@ -4,6 +4,7 @@ The shipped default lexicon (``data/lexicon.csv``, built by ``data/build_lexicon
 see ``docs/lexicon.md``) has 50 three-letter items of each type. Items are stored
 lowercase (acronyms too).
 """
+import io
 from collections import Counter
 from itertools import combinations
 from math import comb
@@ -14,7 +15,7 @@ import pandas as pd
 
 from erpsim.utils.atomic import atomic_write
 from erpsim.io.paths import data_file
-from erpsim.model.coding import get_coding
+from erpsim.model.coding import LetterCoding, get_coding
 
 ITEM_TYPES = ("word", "acronym", "pseudoword", "illegal")
 TRAINED_TYPES = ("word", "acronym")
@@ -36,8 +37,67 @@ def _default_coding(items, coding):
     return get_coding(coding, n_slots=n_slots)
 
 
-def _checked_table(table, coding):
-    """Validated, normalised copy of a lexicon table (see :class:`Lexicon`)."""
+def _located(table, rows, lines=None, limit=10):
+    """Printable list of the items at positions ``rows``, each with its line or row.
+
+    ``lines``: the file line number of each row (None: rows are named by position).
+    """
+    rows = list(rows)
+    where = (lambda r: f"line {lines[r]}") if lines is not None else (lambda r: f"row {r}")
+    named = [f"{table['item'].iat[r]!r} ({where(r)})" for r in rows[:limit]]
+    more = f" ... ({len(rows)} in all)" if len(rows) > limit else ""
+    return ", ".join(named) + more
+
+
+def _check_lengths(table, lines):
+    """Items of different lengths cannot share one letter coding: name them by length."""
+    lengths = table["item"].str.len().to_numpy()
+    if len(set(lengths)) < 2:
+        return
+    groups = "; ".join(f"{n} letters: {_located(table, np.flatnonzero(lengths == n), lines, 5)}"
+                       for n in sorted(set(lengths)))
+    raise ValueError(f"the letter coding cannot encode lexicon items of different lengths "
+                     f"({groups}); make every item the same length")
+
+
+def _check_items(table, lines):
+    """Items must be non-empty strings, unique (case-insensitive); lowercases them."""
+    bad = [r for r, v in enumerate(table["item"]) if not isinstance(v, str)]
+    if bad:
+        raise ValueError(f"lexicon items must be strings, got {_names(table['item'][bad])} "
+                         f"at {_located(table, bad, lines)}")
+    empty = np.flatnonzero(table["item"].str.strip() == "")
+    if len(empty):
+        where = ", ".join(str(lines[r] if lines is not None else r) for r in empty[:10])
+        raise ValueError(f"empty item on {'line' if lines is not None else 'row'}(s) {where}; "
+                         "every row needs an item")
+    table["item"] = table["item"].str.lower()
+    duplicated = np.flatnonzero(table["item"].duplicated(keep=False))
+    if len(duplicated):
+        raise ValueError(f"duplicate lexicon item(s) {_located(table, duplicated, lines)}")
+
+
+def _check_numbers(table, lines):
+    """``zipf`` must be numbers >= 0 and ``neighbours`` integers >= 0; converts them."""
+    table["zipf"] = pd.to_numeric(table["zipf"], errors="coerce").astype(np.float64)
+    bad = np.flatnonzero(~(table["zipf"] >= 0))
+    if len(bad):
+        raise ValueError("zipf is missing, NaN or negative for item(s) "
+                         f"{_located(table, bad, lines)}")
+    neighbours = pd.to_numeric(table["neighbours"], errors="coerce")
+    bad = np.flatnonzero(~((neighbours >= 0) & (neighbours % 1 == 0)))
+    if len(bad):
+        raise ValueError("neighbours must be non-negative integers; bad for item(s) "
+                         f"{_located(table, bad, lines)}")
+    table["neighbours"] = neighbours.astype(np.int64)
+
+
+def _checked_table(table, coding, lines=None):
+    """Validated, normalised copy of a lexicon table (see :class:`Lexicon`).
+
+    ``lines``: the file line number of each row, to name lines in messages (None:
+    rows are named by position).
+    """
     if not isinstance(table, pd.DataFrame):
         raise ValueError(f"a lexicon needs a pandas DataFrame, got {type(table).__name__}")
     missing = [c for c in COLUMNS if c not in table.columns]
@@ -45,32 +105,23 @@ def _checked_table(table, coding):
         raise ValueError(f"lexicon table is missing column(s) {_names(missing)}; "
                          f"expected columns {', '.join(COLUMNS)}")
     table = table.reset_index(drop=True).copy()
-    bad = [v for v in table["item"] if not isinstance(v, str)]
-    if bad:
-        raise ValueError(f"lexicon items must be strings, got {_names(bad)}")
-    table["item"] = table["item"].str.lower()
-    unknown = sorted(set(table["type"].astype(str)) - set(ITEM_TYPES))
-    if unknown:
-        raise ValueError(f"unknown item type(s) {_names(unknown)}; "
+    _check_items(table, lines)
+    unknown = np.flatnonzero(~table["type"].astype(str).isin(ITEM_TYPES))
+    if len(unknown):
+        types = sorted(set(table["type"].astype(str).iloc[unknown]))
+        raise ValueError(f"unknown item type(s) {_names(types)} for item(s) "
+                         f"{_located(table, unknown, lines)}; "
                          f"expected one of {', '.join(ITEM_TYPES)}")
     table["type"] = table["type"].astype(str)
-    duplicated = table["item"][table["item"].duplicated()].unique()
-    if len(duplicated):
-        raise ValueError(f"duplicate lexicon item(s) {_names(duplicated)}")
-    table["zipf"] = pd.to_numeric(table["zipf"], errors="coerce").astype(np.float64)
-    bad = table["item"][~(table["zipf"] >= 0)]
-    if len(bad):
-        raise ValueError(f"zipf is missing, NaN or negative for item(s) {_names(bad)}")
-    neighbours = pd.to_numeric(table["neighbours"], errors="coerce")
-    bad = table["item"][~((neighbours >= 0) & (neighbours % 1 == 0))]
-    if len(bad):
-        raise ValueError("neighbours must be non-negative integers; bad for item(s) "
-                         f"{_names(bad)}")
-    table["neighbours"] = neighbours.astype(np.int64)
+    _check_numbers(table, lines)
+    fixed = isinstance(coding, LetterCoding)
     coding = _default_coding(table["item"], coding)
-    bad = [item for item in table["item"] if not coding.can_encode(item)]
+    if not fixed:
+        _check_lengths(table, lines)
+    bad = [r for r, item in enumerate(table["item"]) if not coding.can_encode(item)]
     if bad:
-        raise ValueError(f"{coding!r} cannot encode lexicon item(s) {_names(bad)}")
+        raise ValueError(f"{coding!r} cannot encode lexicon item(s) "
+                         f"{_located(table, bad, lines)}")
     return table, coding
 
 
@@ -97,6 +148,13 @@ class Lexicon:
 
     def __init__(self, table, coding=None):
         self._table, self.coding = _checked_table(table, coding)
+
+    @classmethod
+    def _from_file(cls, table, coding, lines):
+        """A lexicon read from a file: messages name ``lines`` (one per row)."""
+        lexicon = cls.__new__(cls)
+        lexicon._table, lexicon.coding = _checked_table(table, coding, lines)
+        return lexicon
 
     @property
     def table(self):
@@ -237,15 +295,44 @@ def load_lexicon(path=None, coding=None):
     path = data_file("lexicon.csv") if path is None else Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"lexicon file not found: {path}")
-    header = pd.read_csv(path, nrows=0).columns
-    # items such as "nan" or "null" are strings, not missing values
-    na_values = {c: _NA_STRINGS for c in header if c not in ("item", "type")}
-    table = pd.read_csv(path, dtype={"item": str, "type": str},
-                        keep_default_na=False, na_values=na_values)
+    text = _read_text(path)
     try:
-        return Lexicon(table, coding)
+        header = pd.read_csv(io.StringIO(text), nrows=0).columns
+        # items such as "nan" or "null" are strings, not missing values
+        na_values = {c: _NA_STRINGS for c in header if c not in ("item", "type")}
+        table = pd.read_csv(io.StringIO(text), dtype={"item": str, "type": str},
+                            keep_default_na=False, na_values=na_values)
+    except pd.errors.ParserError as err:
+        raise ValueError(f"{path}: not a readable CSV file: {err}") from None
+    if len(table) == 0:
+        raise ValueError(f"{path}: the lexicon has no items (only a header line)")
+    try:
+        return Lexicon._from_file(table, coding, _row_lines(text, len(table)))
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
+
+
+def _read_text(path):
+    """The text of a lexicon file; ValueError naming the file and line if it is not
+    UTF-8 or is empty."""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise ValueError(f"{path}: line {line} is not UTF-8 text (byte "
+                         f"0x{data[err.start]:02x}); save the file as UTF-8") from None
+    if not text.strip():
+        raise ValueError(f"{path}: the file is empty; expected a CSV with the header line "
+                         f"{','.join(COLUMNS)}")
+    return text
+
+
+def _row_lines(text, n_rows):
+    """File line numbers of the ``n_rows`` data rows of CSV ``text`` (blank lines are
+    skipped), or None if they cannot be told (e.g. quoted line breaks)."""
+    lines = [k + 1 for k, line in enumerate(text.splitlines()) if line.strip()]
+    return lines[1:] if len(lines) == n_rows + 1 else None
 
 
 def neighbourhood_sizes(items, reference):

@@ -1,4 +1,6 @@
 """Training the ERP model: pretraining, then full-batch BPTT with Adam (spec section 4)."""
+import hashlib
+import importlib
 import io
 import json
 from dataclasses import asdict, dataclass
@@ -6,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from erpsim import engine
 from erpsim.utils.atomic import atomic_write_bytes
@@ -112,7 +115,240 @@ def _grad_params(network, envelope, schedule):
     return engine.dynamics_params(network, envelope, schedule.n_ticks)
 
 
-def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
+def _digest(*chunks):
+    """SHA-256 (hex) of byte strings, in order."""
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def run_identity(network, trained, settings):
+    """What makes two training runs the same run, for checkpoint reuse.
+
+    Parameters
+    ----------
+    network : Network
+        The instances as training starts (before pretraining).
+    trained : Lexicon
+        The trained items.
+    settings : TrainingSettings
+
+    Returns
+    -------
+    dict
+        ``configuration`` (JSON), ``initial weights`` (SHA-256 of W and b: the seed and
+        the instance count), ``trained items`` (SHA-256 of the items and their Zipf
+        values: the lexicon) and ``training settings`` (every setting but ``max_epochs``,
+        so that a run may be resumed with more epochs).
+    """
+    weights = [np.ascontiguousarray(a, dtype=np.float64).tobytes() for a in (network.W, network.b)]
+    items = json.dumps([[str(s) for s in trained.items], trained.zipf.tolist()]).encode()
+    learning = {k: v for k, v in asdict(settings).items() if k != "max_epochs"}
+    return {"configuration": network.config.to_json(),
+            "initial weights": _digest(str(network.W.shape).encode(), *weights),
+            "trained items": _digest(items),
+            "training settings": json.dumps(learning, sort_keys=True)}
+
+
+class CheckpointMismatch(ValueError):
+    """A checkpoint exists but was written by another run (see :func:`run_identity`)."""
+
+
+@dataclass
+class TrainingProblem:
+    """What the network is trained on, derived once per run by :func:`prepare_problem`.
+
+    Attributes
+    ----------
+    trained : Lexicon
+        The trained items.
+    x : ndarray (n_items, n_input)
+        Their letter patterns.
+    patterns : ndarray (n_items, n_sem)
+        Their semantic targets.
+    weights : ndarray (n_items,)
+        Loss weight per item (:func:`item_weights`).
+    envelope : Envelope or None
+    schedule : Schedule
+        One presentation.
+    targets_at : ndarray of bool (n_ticks,)
+        Ticks where the semantic targets apply.
+    loss_and_grad : callable
+        ``(W, b, active=None) -> (loss (n_instances,), dW, db)``, gradients with respect
+        to the stored weights (through ``inh_gain``), zero for inactive instances.
+    """
+
+    trained: Lexicon
+    x: np.ndarray
+    patterns: np.ndarray
+    weights: np.ndarray
+    envelope: object
+    schedule: object
+    targets_at: np.ndarray
+    loss_and_grad: object
+
+
+def prepare_problem(network, lexicon, settings):
+    """The :class:`TrainingProblem` of training ``network`` on ``lexicon``'s trained items.
+
+    Raises
+    ------
+    TypeError
+        If ``lexicon`` is not a :class:`Lexicon`.
+    ValueError
+        If it has no trained items (words or acronyms).
+    """
+    if not isinstance(lexicon, Lexicon):
+        raise TypeError(f"lexicon must be a Lexicon, got {type(lexicon).__name__}")
+    trained = lexicon.trained
+    if len(trained) == 0:
+        raise ValueError("the lexicon has no trained items (words or acronyms)")
+    config, arch = network.config, network.arch
+    x = get_coding(config.coding, n_slots=config.n_slots).encode(list(trained.items))
+    patterns = random_semantics(len(trained), config.n_sem, settings.n_active,
+                                rng=settings.semantic_seed)
+    weights = item_weights(trained)
+    envelope = config.envelope if settings.with_envelope else None
+    schedule = engine.make_schedule(config, 1)
+    targets_at = target_ticks(schedule, config.n_targets)
+    params = _grad_params(network, envelope, schedule)
+    grads = importlib.import_module(GRADIENTS[settings.backend])
+    extra = {"blocks": arch.blocks} if settings.backend == "numba" else {}
+    gain = arch.weight_gain(config.inh_gain) if config.inh_gain != 1.0 else None
+
+    def loss_and_grad(W, b, active=None):
+        W_eff = W if gain is None else W * gain
+        loss, dW, db = grads.loss_and_grad(W_eff, b, x, patterns, weights, schedule.stim,
+                                           schedule.reset, targets_at, arch.semantic_slice,
+                                           arch.mask, active=active, **params, **extra)
+        return loss, (dW if gain is None else dW * gain), db
+
+    return TrainingProblem(trained, x, patterns, weights, envelope, schedule, targets_at,
+                           loss_and_grad)
+
+
+@dataclass
+class TrainingState:
+    """The optimisation state that a checkpoint holds.
+
+    Attributes
+    ----------
+    opt : Adam
+        Optimiser of ``[network.W, network.b]`` (which it updates in place).
+    active : ndarray of bool (n_instances,)
+        Instances still training (not yet at accuracy 1).
+    best : dict
+        Per instance: ``acc``, ``loss`` (n_instances,) and ``W``, ``b`` of the best check.
+    history : list of dict
+        One record per instance and check.
+    start : int
+        First epoch to run.
+    checked_at_start : bool
+        Whether the check of epoch ``start`` is already done.
+    """
+
+    opt: Adam
+    active: np.ndarray
+    best: dict
+    history: list
+    start: int = 0
+    checked_at_start: bool = False
+
+
+def initial_state(network, problem, settings, checkpoint=None, restart=False, identity=None):
+    """The state training starts from: a checkpoint of the same run, else a fresh one.
+
+    A fresh state follows the orthographic pretraining (``settings.pretrain_epochs``);
+    a checkpoint's holds the network's weights and skips it.
+
+    Raises
+    ------
+    CheckpointMismatch
+        If ``checkpoint`` exists, ``restart`` is false and it belongs to another run.
+    """
+    n_inst = network.n_instances
+    state = TrainingState(opt=Adam([network.W, network.b], lr=settings.lr),
+                          active=np.ones(n_inst, dtype=bool),
+                          best={"acc": np.full(n_inst, -1.0), "loss": np.full(n_inst, np.inf),
+                                "W": network.W.copy(), "b": network.b.copy()},
+                          history=[])
+    if checkpoint is not None and Path(checkpoint).exists() and not restart:
+        # a checkpoint holds the state before the update of its epoch: after that epoch's
+        # check for a regular check, before it for the check forced at the last epoch
+        state.start, state.history, state.checked_at_start = _load_checkpoint(
+            checkpoint, network, state.opt, state.active, state.best, identity)
+    elif settings.pretrain_epochs:
+        pretrain_autoencoder(network, problem.x, epochs=settings.pretrain_epochs,
+                             lr=settings.pretrain_lr)
+    return state
+
+
+def check(network, problem, state, settings, epoch):
+    """The accuracy check of ``epoch``: records it, tracks the best weights, rolls back
+    collapsed instances and retires converged ones (``state`` is updated in place).
+
+    Returns
+    -------
+    grad : tuple or None
+        ``(loss, dW, db)`` for every instance at the current weights, reusable for this
+        epoch's update; None if a roll-back changed the weights.
+    loss : ndarray (n_instances,)
+        Loss per instance at the check.
+    acc : ndarray (n_instances,)
+        Fraction of trained items correct per instance.
+    """
+    W, b, best = network.W, network.b, state.best
+    acc = semantic_accuracy(network, problem.x, problem.patterns, problem.envelope,
+                            backend=settings.backend)
+    grad = problem.loss_and_grad(W, b)          # every instance: the check records all
+    loss = grad[0]
+    improved = (acc > best["acc"]) | ((acc == best["acc"]) & (loss < best["loss"]))
+    best["acc"][improved], best["loss"][improved] = acc[improved], loss[improved]
+    best["W"][improved], best["b"][improved] = W[improved], b[improved]
+    state.history += [{"instance": i, "epoch": epoch, "loss": float(loss[i]),
+                       "accuracy": float(acc[i]), "lr": float(state.opt.lr[i])}
+                      for i in range(network.n_instances)]
+    if settings.rollback is not None:
+        collapsed = state.active & (loss > settings.rollback * best["loss"])
+        if collapsed.any():
+            roll_back(collapsed, W, b, best, state.opt)
+            grad = None                         # the weights changed
+    state.active &= acc < 1.0
+    return grad, loss, acc
+
+
+def update(network, problem, state, settings, grad=None):
+    """One Adam step of the active instances (``grad``: this epoch's, if known)."""
+    # an instance's gradient does not depend on the others: the check's serves the
+    # instances still active, and converged ones are not computed
+    _, dW, db = grad if grad is not None else problem.loss_and_grad(network.W, network.b,
+                                                                    state.active)
+    if settings.grad_clip is not None:
+        norm = np.sqrt((dW ** 2).sum(axis=(1, 2)) + (db ** 2).sum(axis=1))
+        scale = np.minimum(1.0, settings.grad_clip / np.maximum(norm, 1e-300))
+        dW *= scale[:, None, None]
+        db *= scale[:, None]
+    state.opt.step([dW, db], state.active)
+    project_signs(network.W, network.arch)
+
+
+def finish(network, problem, state, settings):
+    """Give each instance its best weights and record the run in ``network.meta``."""
+    network.W[...] = state.best["W"]
+    network.b[...] = state.best["b"]
+    history = state.history
+    network.meta.update(
+        trained_items=[str(s) for s in problem.trained.items],
+        semantics=[np.flatnonzero(p).tolist() for p in problem.patterns],
+        training=asdict(settings), accuracy=state.best["acc"].tolist(),
+        final_loss=state.best["loss"].tolist(),
+        epochs=int(max(h["epoch"] for h in history)) if history else 0)
+    network.validate()
+    return network, pd.DataFrame(history)
+
+
+def train(network, lexicon, settings=None, *, checkpoint=None, restart=False, progress=True):
     """Train every instance of ``network`` on the trained items of ``lexicon``.
 
     Parameters
@@ -123,9 +359,13 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
         Its words and acronyms are the trained items.
     settings : TrainingSettings or None
     checkpoint : path or None
-        Saved every ``check_every`` epochs and at the last epoch (atomically); if it
-        exists, training resumes from it. A run resumed with a larger ``max_epochs``
-        follows the same path as one run with that limit from the start.
+        Saved every ``check_every`` epochs and at the last epoch (atomically). If it
+        exists and belongs to this run (same configuration, initial weights, trained
+        items and settings but ``max_epochs``: :func:`run_identity`), training resumes
+        from it; a run resumed with a larger ``max_epochs`` follows the same path as one
+        run with that limit from the start.
+    restart : bool
+        Ignore (and overwrite) an existing ``checkpoint`` instead of resuming it.
     progress : bool
         Show a tqdm progress bar with the loss and accuracy.
 
@@ -133,111 +373,42 @@ def train(network, lexicon, settings=None, *, checkpoint=None, progress=True):
     -------
     network : Network
         Each instance holds its best weights (highest accuracy, then lowest loss, over
-        the checks); ``meta`` records the semantics, settings and history.
+        the checks); ``meta`` records the semantics, settings, history and ``accuracy``
+        (one value per instance; 1.0 means converged: it may be lower, check it).
     history : pandas.DataFrame
         One row per instance and check: epoch, loss, accuracy.
+
+    Raises
+    ------
+    CheckpointMismatch
+        If ``checkpoint`` belongs to another run and ``restart`` is false (nothing is
+        trained or overwritten).
     """
-    import importlib
-
-    from tqdm.auto import tqdm
-
     settings = settings or TrainingSettings()
-    if not isinstance(lexicon, Lexicon):
-        raise TypeError(f"lexicon must be a Lexicon, got {type(lexicon).__name__}")
-    trained = lexicon.trained
-    if len(trained) == 0:
-        raise ValueError("the lexicon has no trained items (words or acronyms)")
-    config, arch = network.config, network.arch
-    coding = get_coding(config.coding, n_slots=config.n_slots)
-    x = coding.encode(list(trained.items))
-    patterns = random_semantics(len(trained), config.n_sem, settings.n_active,
-                                rng=settings.semantic_seed)
-    weights = item_weights(trained)
-    envelope = config.envelope if settings.with_envelope else None
-    schedule = engine.make_schedule(config, 1)
-    targets_at = target_ticks(schedule, config.n_targets)
-    params = _grad_params(network, envelope, schedule)
-    grads = importlib.import_module(GRADIENTS[settings.backend])
-    extra = {"blocks": arch.blocks} if settings.backend == "numba" else {}
-
-    gain = arch.weight_gain(config.inh_gain) if config.inh_gain != 1.0 else None
-
-    def loss_and_grad(W, b, active=None):
-        """Loss and gradient with respect to the stored weights (through ``inh_gain``),
-        computed for the ``active`` instances only (zero elsewhere; default all)."""
-        W_eff = W if gain is None else W * gain
-        loss, dW, db = grads.loss_and_grad(W_eff, b, x, patterns, weights, schedule.stim,
-                                           schedule.reset, targets_at, arch.semantic_slice,
-                                           arch.mask, active=active, **params, **extra)
-        return loss, (dW if gain is None else dW * gain), db
-
-    n_inst = network.n_instances
-    W, b = network.W, network.b
-    opt = Adam([W, b], lr=settings.lr)
-    active = np.ones(n_inst, dtype=bool)
-    best = {"acc": np.full(n_inst, -1.0), "loss": np.full(n_inst, np.inf),
-            "W": W.copy(), "b": b.copy()}
-    history, start, checked_at_start = [], 0, False
-    if checkpoint is not None and Path(checkpoint).exists():
-        # a checkpoint holds the state before the update of its epoch: after that epoch's
-        # check for a regular check, before it for the check forced at the last epoch
-        start, history, checked_at_start = _load_checkpoint(checkpoint, network, opt, active,
-                                                            best)
-    elif settings.pretrain_epochs:
-        pretrain_autoencoder(network, x, epochs=settings.pretrain_epochs, lr=settings.pretrain_lr)
-
-    bar = tqdm(range(start, settings.max_epochs), disable=not progress, desc="training",
-               initial=start, total=settings.max_epochs)
+    problem = prepare_problem(network, lexicon, settings)
+    identity = run_identity(network, problem.trained, settings)
+    state = initial_state(network, problem, settings, checkpoint, restart, identity)
+    n_inst, last = network.n_instances, settings.max_epochs - 1
+    bar = tqdm(range(state.start, settings.max_epochs), disable=not progress, desc="training",
+               initial=state.start, total=settings.max_epochs)
     for epoch in bar:
         regular = epoch % settings.check_every == 0
-        due = regular or epoch == settings.max_epochs - 1
         grad = None         # this epoch's gradient, when the check has computed it
-        if due and not (checked_at_start and epoch == start):
+        if (regular or epoch == last) and not (state.checked_at_start and epoch == state.start):
             if checkpoint is not None and not regular:
                 # saved before the check: a run resumed with more epochs then follows the
                 # same path as one that was never stopped (it has no check here)
-                _save_checkpoint(checkpoint, network, opt, active, best, epoch, history,
-                                 checked=False)
-            acc = semantic_accuracy(network, x, patterns, envelope, backend=settings.backend)
-            grad = loss_and_grad(W, b)          # every instance: the check records all
-            loss = grad[0]
-            improved = (acc > best["acc"]) | ((acc == best["acc"]) & (loss < best["loss"]))
-            best["acc"][improved], best["loss"][improved] = acc[improved], loss[improved]
-            best["W"][improved], best["b"][improved] = W[improved], b[improved]
-            history += [{"instance": i, "epoch": epoch, "loss": float(loss[i]),
-                         "accuracy": float(acc[i]), "lr": float(opt.lr[i])} for i in range(n_inst)]
-            if settings.rollback is not None:
-                collapsed = active & (loss > settings.rollback * best["loss"])
-                if collapsed.any():
-                    roll_back(collapsed, W, b, best, opt)
-                    grad = None                 # the weights changed
-            active &= acc < 1.0
+                _save_checkpoint(checkpoint, network, state, epoch, identity, checked=False)
+            grad, loss, acc = check(network, problem, state, settings, epoch)
             bar.set_postfix(loss=f"{loss.mean():.3f}", acc=f"{acc.mean():.3f}",
-                            done=f"{n_inst - active.sum()}/{n_inst}")
+                            done=f"{n_inst - state.active.sum()}/{n_inst}")
             if checkpoint is not None and regular:
-                _save_checkpoint(checkpoint, network, opt, active, best, epoch, history)
-        if not active.any():
+                _save_checkpoint(checkpoint, network, state, epoch, identity)
+        if not state.active.any():
             break
-        # an instance's gradient does not depend on the others: the check's serves the
-        # instances still active, and converged ones are not computed
-        _, dW, db = grad if grad is not None else loss_and_grad(W, b, active)
-        if settings.grad_clip is not None:
-            norm = np.sqrt((dW ** 2).sum(axis=(1, 2)) + (db ** 2).sum(axis=1))
-            scale = np.minimum(1.0, settings.grad_clip / np.maximum(norm, 1e-300))
-            dW *= scale[:, None, None]
-            db *= scale[:, None]
-        opt.step([dW, db], active)
-        project_signs(W, arch)
+        update(network, problem, state, settings, grad)
     bar.close()
-    W[...] = best["W"]
-    b[...] = best["b"]
-    network.meta.update(
-        trained_items=[str(s) for s in trained.items],
-        semantics=[np.flatnonzero(p).tolist() for p in patterns],
-        training=asdict(settings), accuracy=best["acc"].tolist(), final_loss=best["loss"].tolist(),
-        epochs=int(max(h["epoch"] for h in history)) if history else 0)
-    network.validate()
-    return network, pd.DataFrame(history)
+    return finish(network, problem, state, settings)
 
 
 def roll_back(collapsed, W, b, best, opt):
@@ -265,26 +436,58 @@ def semantics_of(network):
     return items, patterns
 
 
-def _save_checkpoint(path, network, opt, active, best, epoch, history, checked=True):
-    state = opt.state()
-    arrays = dict(W=network.W, b=network.b, m_W=state["m"][0], m_b=state["m"][1],
-                  v_W=state["v"][0], v_b=state["v"][1], t=state["t"], lr=state["lr"], active=active,
-                  best_acc=best["acc"], best_loss=best["loss"], best_W=best["W"],
-                  best_b=best["b"], epoch=np.array(epoch), checked=np.array(checked),
-                  history=np.frombuffer(json.dumps(history).encode(), dtype=np.uint8),
-                  config=np.frombuffer(network.config.to_json().encode(), dtype=np.uint8))
+def _save_checkpoint(path, network, state, epoch, identity, checked=True):
+    """Write the training state before the update of ``epoch`` to ``path`` (atomically)."""
+    opt, best = state.opt, state.best
+    saved = opt.state()
+    arrays = dict(W=network.W, b=network.b, m_W=saved["m"][0], m_b=saved["m"][1],
+                  v_W=saved["v"][0], v_b=saved["v"][1], t=saved["t"], lr=saved["lr"],
+                  active=state.active, best_acc=best["acc"], best_loss=best["loss"],
+                  best_W=best["W"], best_b=best["b"], epoch=np.array(epoch),
+                  checked=np.array(checked), history=_json_bytes(state.history),
+                  config=_json_bytes(None, network.config.to_json()),
+                  identity=_json_bytes(identity))
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     atomic_write_bytes(Path(path), buffer.getvalue())
 
 
-def _load_checkpoint(path, network, opt, active, best):
+def _json_bytes(value, text=None):
+    """``value`` as JSON (or ``text`` as is), as a uint8 array for ``np.savez``."""
+    text = json.dumps(value) if text is None else text
+    return np.frombuffer(text.encode(), dtype=np.uint8)
+
+
+def _identity_mismatch(path, data, network, identity):
+    """Why the checkpoint ``data`` cannot resume this run, or None if it can."""
+    if bytes(data["config"]).decode() != network.config.to_json():
+        differ = ["configuration"]
+    elif data["W"].shape != network.W.shape:
+        differ = [f"instance count ({data['W'].shape[0]}, this run {network.n_instances})"]
+    elif "identity" not in data.files:
+        return (f"checkpoint {path} has no run identity (written by an older erpsim), so "
+                "it cannot be matched to this run")
+    else:
+        saved = json.loads(bytes(data["identity"]).decode())
+        differ = [key for key in identity if saved.get(key) != identity[key]]
+        if not differ:
+            return None
+    differ = [{"configuration": "another configuration",
+               "initial weights": "other initial weights (seed)",
+               "trained items": "other trained items (lexicon)",
+               "training settings": "other training settings"}.get(d, d) for d in differ]
+    return f"checkpoint {path} was written by another run ({'; '.join(differ)})"
+
+
+def _load_checkpoint(path, network, opt, active, best, identity=None):
     with np.load(path, allow_pickle=False) as data:
-        if bytes(data["config"]).decode() != network.config.to_json():
-            raise ValueError(f"checkpoint {path} was written for another configuration")
-        if data["W"].shape != network.W.shape:
-            raise ValueError(f"checkpoint {path} holds {data['W'].shape[0]} instances, "
-                             f"the network {network.n_instances}")
+        problem = _identity_mismatch(path, data, network, identity) if identity else None
+        if problem is None and bytes(data["config"]).decode() != network.config.to_json():
+            problem = f"checkpoint {path} was written for another configuration"
+        if problem:
+            raise CheckpointMismatch(f"{problem}; resume it with the same settings, or "
+                                     "start over with restart=True (erpsim train --restart) "
+                                     "or another output path")
         network.W[...] = data["W"]
         network.b[...] = data["b"]
         opt.load_state({"m": [data["m_W"], data["m_b"]], "v": [data["v_W"], data["v_b"]],
