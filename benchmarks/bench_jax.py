@@ -29,6 +29,10 @@ Workloads (instances x items; 40 ticks: 20 blank, then 20 stimulus ticks):
   after imports, inputs and a tiny warm-up run (what the workload itself needed: the
   output array, the engines' work arrays, and for JAX the compilation at full size).
 
+float32 in JAX: the peer turns ``jax_enable_x64`` on when imported; its float32 runs get
+float32 weights, biases and inputs (and the state and targets in training), and all its
+arithmetic stays in float32 (the results' dtype is checked).
+
 Threads: one worker process per ``--threads`` count N, pinned to N of the usable CPUs
 (``sched_setaffinity``) before numba or XLA start threads; numba runs N threads
 (``numba.set_num_threads``), XLA gets ``--xla_force_host_platform_device_count=1``, and
@@ -188,6 +192,13 @@ def check(quantity, dtype, value):
             "ok": bool(np.isfinite(value) and value <= tol)}
 
 
+def computed_in(dtype, *results):
+    """Raise unless every array in ``results`` is of ``dtype`` (no silent promotion)."""
+    wrong = [str(r.dtype) for r in results if r.dtype != np.dtype(dtype)]
+    if wrong:
+        raise RuntimeError(f"asked for {dtype}, got results in {', '.join(wrong)}")
+
+
 # -- simulation --------------------------------------------------------------------------
 def erpsim_sim_call(net, x, dtype):
     """erpsim end to end: group means (I, K, n_ticks, n_groups) in ``dtype``."""
@@ -211,6 +222,7 @@ def sim_case(peer, n_inst, n_items, dtype, repeats):
     x = letter_patterns(net.config, erpsim.load_lexicon().items[:n_items])
     calls = {"erpsim": erpsim_sim_call(net, x, dtype), "jax": jax_sim_call(peer, net, x, dtype)}
     ours, theirs = calls["erpsim"](), calls["jax"]()     # warm-up and compilation
+    computed_in(dtype, ours, theirs)
     agreement = [check("means", dtype, np.abs(theirs.astype(np.float64) - ours).max())]
     del ours, theirs
     return agreement, alternate(calls, repeats)
@@ -264,6 +276,7 @@ def train_case(peer, n_inst, n_items, dtype, repeats):
     ours = epoch_timer(cpu, net, *data, schedule, target_ticks(schedule, config.n_targets),
                        {"blocks": net.arch.blocks})
     ours()                                               # the same first epoch
+    computed_in(dtype, jax_W, jax_loss)
     agreement = [check("loss", dtype, np.max(np.abs(jax_loss - loss) / np.abs(loss)))]
     if dtype == "float64":
         agreement.append(check("weights", dtype, np.abs(jax_W - net.W).max()))
@@ -346,7 +359,8 @@ def print_header(args):
     print(f"workloads train {sizes['train']}, sim {sizes['sim']} (instances, items), 40 ticks;"
           f" threads {args.threads}; median of {args.repeats}, erpsim and JAX alternated")
     print("note      erpsim trains in float64 only: float32 training rows time JAX float32 "
-          "against erpsim float64 (f64*)\n")
+          "against erpsim float64 (f64*);\n          JAX float32 = float32 inputs and state "
+          "under jax_enable_x64 (set by the peer), result dtypes checked\n")
 
 
 def jax_version():
@@ -429,6 +443,8 @@ def parse(argv):
     args = parser.parse_args(argv)
     if args.memory_instances is None:
         args.memory_instances = SIZES["quick" if args.quick else "full"]["memory"][0]
+    if args.plot and importlib.util.find_spec("matplotlib") is None:
+        parser.error("--plot needs matplotlib (pip install matplotlib)")
     if min(args.threads) < 1 or args.repeats < 1 or args.memory_repeats < 1 or args.memory_instances < 0:
         parser.error("--threads, --repeats and --memory-repeats must be >= 1, "
                      "--memory-instances >= 0")
@@ -449,6 +465,9 @@ def main(argv=None):
     records = sum((spawn(args, "--worker", "--threads", str(n)) for n in args.threads), [])
     memory = [spawn(args, "--memory-case", engine, dtype, "--threads", str(max(args.threads)))
               for dtype in DTYPES for engine in ("erpsim", "jax")] if args.memory_instances else []
+    for r in records:
+        if r["cpus"] < r["threads"] and r is next(q for q in records if q["threads"] == r["threads"]):
+            print(f"warning    {r['threads']} threads asked, only {r['cpus']} CPUs usable")
     ok = print_agreement(records)
     print_table(records, memory)
     if args.json:
