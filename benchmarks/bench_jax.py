@@ -64,6 +64,7 @@ import statistics
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 import numba
@@ -134,8 +135,11 @@ def pin_threads(n):
     Must run before jax is imported. Returns the number of CPUs the process may use
     (fewer than ``n`` when fewer are usable).
     """
-    cpus = sorted(os.sched_getaffinity(0))[:n]
-    os.sched_setaffinity(0, cpus)
+    if hasattr(os, "sched_setaffinity"):
+        cpus = sorted(os.sched_getaffinity(0))[:n]
+        os.sched_setaffinity(0, cpus)
+    else:                                   # not Linux: thread counts only
+        cpus = range(min(n, os.cpu_count() or 1))
     flags = ["--xla_force_host_platform_device_count=1"]
     if n == 1:
         flags += ["--xla_cpu_multi_thread_eigen=false", "intra_op_parallelism_threads=1"]
@@ -348,24 +352,21 @@ def spawn(args, *extra):
 
 # -- report ------------------------------------------------------------------------------
 def print_header(args):
+    """Print what ran where: date, command, machine, software, peer, workloads."""
     sizes = SIZES["quick" if args.quick else "full"]
-    print("erpsim vs the JAX peer" + ("  (--quick: tiny sizes, timings meaningless)" if args.quick else ""))
+    quick = "  (--quick: tiny sizes, timings meaningless)" if args.quick else ""
+    print("erpsim vs the JAX peer" + quick)
     print(f"date      {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
     print(f"command   {' '.join([os.path.basename(sys.executable)] + sys.argv)}")
     print(f"machine   {cpu_model()}; {os.cpu_count()} logical CPUs, {usable_cpus()} usable")
     print(f"software  python {platform.python_version()}, numpy {np.__version__}, "
-          f"numba {numba.__version__}, jax {jax_version()}, erpsim {erpsim.__version__}")
+          f"numba {numba.__version__}, jax {version('jax')}, erpsim {erpsim.__version__}")
     print(f"peer      {Path(args.peers) / PEER_FILE}")
     print(f"workloads train {sizes['train']}, sim {sizes['sim']} (instances, items), 40 ticks;"
           f" threads {args.threads}; median of {args.repeats}, erpsim and JAX alternated")
     print("note      erpsim trains in float64 only: float32 training rows time JAX float32 "
           "against erpsim float64 (f64*);\n          JAX float32 = float32 inputs and state "
           "under jax_enable_x64 (set by the peer), result dtypes checked\n")
-
-
-def jax_version():
-    from importlib.metadata import version
-    return version("jax")
 
 
 def label(record):
@@ -388,7 +389,8 @@ def print_agreement(records):
 
 def print_table(records, memory):
     """The timing table (and the memory case's, when it was run)."""
-    head = f"{'workload':<16}{'dtype':<14}{'threads':>7}{'erpsim s':>11}{'JAX s':>11}{'JAX/erpsim':>12}"
+    head = (f"{'workload':<16}{'dtype':<14}{'threads':>7}{'erpsim s':>11}{'JAX s':>11}"
+            f"{'JAX/erpsim':>12}")
     print("\n" + head + "\n" + "-" * len(head))
     for r in records:
         dtype = r["dtype"] + ("/f64*" if r["erpsim_dtype"] != r["dtype"] else "")
@@ -426,6 +428,7 @@ def write_json(path, args, records, memory):
 
 # -- command line ------------------------------------------------------------------------
 def parse(argv):
+    """The command line's options (argparse.Namespace); exits with a message if invalid."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
                         help="thread counts, one worker process each (default: 1 2)")
@@ -439,19 +442,22 @@ def parse(argv):
     parser.add_argument("--plot", type=Path, help="draw cost against instances x items here (PNG)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--memory-case", nargs=2, metavar=("ENGINE", "DTYPE"), help=argparse.SUPPRESS)
+    parser.add_argument("--memory-case", nargs=2, metavar=("ENGINE", "DTYPE"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_instances is None:
         args.memory_instances = SIZES["quick" if args.quick else "full"]["memory"][0]
     if args.plot and importlib.util.find_spec("matplotlib") is None:
         parser.error("--plot needs matplotlib (pip install matplotlib)")
-    if min(args.threads) < 1 or args.repeats < 1 or args.memory_repeats < 1 or args.memory_instances < 0:
+    if min(args.threads, default=0) < 1 or min(args.repeats, args.memory_repeats) < 1 \
+            or args.memory_instances < 0:
         parser.error("--threads, --repeats and --memory-repeats must be >= 1, "
                      "--memory-instances >= 0")
     return args
 
 
 def main(argv=None):
+    """Run the benchmark (or, with the hidden options, one worker); the exit status."""
     args = parse(argv)
     if args.worker:
         return worker(args)
@@ -465,9 +471,9 @@ def main(argv=None):
     records = sum((spawn(args, "--worker", "--threads", str(n)) for n in args.threads), [])
     memory = [spawn(args, "--memory-case", engine, dtype, "--threads", str(max(args.threads)))
               for dtype in DTYPES for engine in ("erpsim", "jax")] if args.memory_instances else []
-    for r in records:
-        if r["cpus"] < r["threads"] and r is next(q for q in records if q["threads"] == r["threads"]):
-            print(f"warning    {r['threads']} threads asked, only {r['cpus']} CPUs usable")
+    for threads, cpus in sorted({(r["threads"], r["cpus"]) for r in records}):
+        if cpus < threads:
+            print(f"warning    {threads} threads asked, only {cpus} CPUs usable")
     ok = print_agreement(records)
     print_table(records, memory)
     if args.json:

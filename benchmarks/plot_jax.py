@@ -77,6 +77,7 @@ def plot_results(records, memory, path):
 
 
 def main(argv=None):
+    """Plot a saved ``bench_jax.py --json`` file; the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", type=Path, help="JSON written by bench_jax.py --json")
     parser.add_argument("out", type=Path, help="PNG to write")
