@@ -26,6 +26,7 @@ def test_simulation_benchmark_runs_and_backends_agree():
         assert float(line.split("=")[-1].strip(" )")) < 1e-10
 
 
+@pytest.mark.slow
 def test_training_benchmark_runs():
     out = run_script("bench_training.py", "--repeats", "1", "--threads", "1")
     assert "numba" in out and "numpy" in out and "speed-up" in out
@@ -50,6 +51,7 @@ def test_jax_benchmark_skips_without_the_peer(tmp_path):
     assert str(tmp_path) in out or "jax is not installed" in out
 
 
+@pytest.mark.slow
 def test_jax_benchmark_quick_runs_and_engines_agree(tmp_path):
     pytest.importorskip("jax")
     if not (PEERS / "jax_erp_peer.py").is_file():
