@@ -231,84 +231,16 @@ def load_participant(path, drop_nonfinite=False, canonical_words=True):
         have the same set of epochs as the others, or (unless ``drop_nonfinite``)
         there are non-finite voxels.
     """
-    from scipy.io import loadmat
-
     path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"participant file not found: {path}")
-    try:
-        mat = loadmat(path, squeeze_me=True, struct_as_record=False)
-    except Exception as err:  # scipy raises several types for corrupt files
-        raise ValueError(f"{path} is not a readable MATLAB file: {err}") from err
-    for var in ("meta", "info", "data"):
-        if var not in mat:
-            raise ValueError(f"{path.name}: variable {var!r} missing (expected meta, "
-                             "info, data)")
-    meta, info, data = mat["meta"], mat["info"], mat["data"]
-    try:
-        n_vox = int(_scalar(_field(meta, "nvoxels")))
-        col_to_coord = np.asarray(_field(meta, "colToCoord"))
-        grid = tuple(int(_scalar(_field(meta, k))) for k in ("dimx", "dimy", "dimz"))
-    except KeyError as err:
-        raise ValueError(f"{path.name}: meta has no field {err.args[0]!r}") from None
-    subject = ""
-    try:
-        subject = str(_scalar(_field(meta, "subject")))
-    except (KeyError, ValueError):
-        subject = path.stem
-
-    info = np.atleast_1d(info).reshape(-1)
-    data = np.atleast_1d(data).reshape(-1) if np.asarray(data).dtype == object else \
-        np.asarray(data)
-    n_trials = info.size
-    if np.asarray(data).dtype == object:
-        rows = [np.asarray(d, dtype=np.float64).reshape(-1) for d in data]
-    else:
-        arr = np.asarray(data, dtype=np.float64)
-        rows = list(arr.reshape(arr.shape[0], -1)) if arr.ndim == 2 else []
-    if len(rows) != n_trials:
-        raise ValueError(f"{path.name}: {n_trials} trials in info but {len(rows)} images "
-                         "in data")
-    for t, r in enumerate(rows):
-        if r.size != n_vox:
-            raise ValueError(f"{path.name}: trial {t + 1} image has {r.size} voxels, "
-                             f"meta.nvoxels is {n_vox}")
+    meta, info, data = _read_mat(path)
+    n_vox, col_to_coord, grid, subject = _read_meta(meta, path)
+    rows = _trial_images(info, data, n_vox, path)
     if col_to_coord.shape != (n_vox, 3):
         raise ValueError(f"{path.name}: meta.colToCoord has shape {col_to_coord.shape}, "
                          f"expected ({n_vox}, 3)")
-
-    trials = []
-    try:
-        for rec in info:
-            trials.append((_string(_field(rec, "word")).strip(),
-                           int(_scalar(_field(rec, "word_number"))),
-                           _string(_field(rec, "cond")).strip(),
-                           int(_scalar(_field(rec, "epoch"))),
-                           _cond_number(rec)))
-    except KeyError as err:
-        raise ValueError(f"{path.name}: info has no field {err.args[0]!r}") from None
-
-    words = {}
-    for first, (word, number, cond, epoch, cond_number) in enumerate(trials):
-        entry = words.setdefault(word, {"number": number, "cond": cond, "epochs": {},
-                                        "cond_number": cond_number, "first": first})
-        if entry["number"] != number or entry["cond"] != cond:
-            raise ValueError(f"{path.name}: word {word!r} has inconsistent word_number or "
-                             "cond across trials")
-        if epoch in entry["epochs"]:
-            raise ValueError(f"{path.name}: word {word!r} has epoch {epoch} twice")
-        entry["epochs"][epoch] = len(entry["epochs"])
-    epoch_sets = {tuple(sorted(e["epochs"])) for e in words.values()}
-    if len(epoch_sets) != 1:
-        raise ValueError(f"{path.name}: words differ in their epochs: {sorted(epoch_sets)}")
-    epochs = sorted(epoch_sets.pop())
-    keys = [lambda w: words[w]["number"],
-            lambda w: (words[w]["cond_number"], words[w]["number"]),
-            lambda w: words[w]["first"]]
-    for key in keys:
-        if len({key(w) for w in words}) == len(words):
-            order = sorted(words, key=key)
-            break
+    trials = _read_trials(np.atleast_1d(info).reshape(-1), path)
+    words, epochs = _words_and_epochs(trials, path)
+    order = _noun_order(words)
     noun_index = {w: k for k, w in enumerate(order)}
     epoch_index = {e: k for k, e in enumerate(epochs)}
     X = np.empty((len(epochs), len(order), n_vox))
@@ -332,6 +264,96 @@ def load_participant(path, drop_nonfinite=False, canonical_words=True):
                              "drop_nonfinite=True (load_participant, run_mitchell)")
         participant = participant.drop_nonfinite()
     return participant
+
+
+def _read_mat(path):
+    """The ``meta``, ``info`` and ``data`` variables of a participant file."""
+    from scipy.io import loadmat
+
+    if not path.exists():
+        raise FileNotFoundError(f"participant file not found: {path}")
+    try:
+        mat = loadmat(path, squeeze_me=True, struct_as_record=False)
+    except Exception as err:  # scipy raises several types for corrupt files
+        raise ValueError(f"{path} is not a readable MATLAB file: {err}") from err
+    for var in ("meta", "info", "data"):
+        if var not in mat:
+            raise ValueError(f"{path.name}: variable {var!r} missing (expected meta, "
+                             "info, data)")
+    return mat["meta"], mat["info"], mat["data"]
+
+
+def _read_meta(meta, path):
+    """(number of voxels, voxel coordinates (n_vox, 3), grid shape, subject)."""
+    try:
+        n_vox = int(_scalar(_field(meta, "nvoxels")))
+        col_to_coord = np.asarray(_field(meta, "colToCoord"))
+        grid = tuple(int(_scalar(_field(meta, k))) for k in ("dimx", "dimy", "dimz"))
+    except KeyError as err:
+        raise ValueError(f"{path.name}: meta has no field {err.args[0]!r}") from None
+    try:
+        subject = str(_scalar(_field(meta, "subject")))
+    except (KeyError, ValueError):
+        subject = path.stem
+    return n_vox, col_to_coord, grid, subject
+
+
+def _trial_images(info, data, n_vox, path):
+    """One float64 image (n_vox,) per trial of ``info``, checked against ``n_vox``."""
+    n_trials = np.atleast_1d(info).reshape(-1).size
+    if np.asarray(data).dtype == object:
+        rows = [np.asarray(d, dtype=np.float64).reshape(-1)
+                for d in np.atleast_1d(data).reshape(-1)]
+    else:
+        arr = np.asarray(data, dtype=np.float64)
+        rows = list(arr.reshape(arr.shape[0], -1)) if arr.ndim == 2 else []
+    if len(rows) != n_trials:
+        raise ValueError(f"{path.name}: {n_trials} trials in info but {len(rows)} images "
+                         "in data")
+    for t, r in enumerate(rows):
+        if r.size != n_vox:
+            raise ValueError(f"{path.name}: trial {t + 1} image has {r.size} voxels, "
+                             f"meta.nvoxels is {n_vox}")
+    return rows
+
+
+def _read_trials(info, path):
+    """(word, word_number, cond, epoch, cond_number) of every trial."""
+    try:
+        return [(_string(_field(rec, "word")).strip(), int(_scalar(_field(rec, "word_number"))),
+                 _string(_field(rec, "cond")).strip(), int(_scalar(_field(rec, "epoch"))),
+                 _cond_number(rec)) for rec in info]
+    except KeyError as err:
+        raise ValueError(f"{path.name}: info has no field {err.args[0]!r}") from None
+
+
+def _words_and_epochs(trials, path):
+    """Per word its number, category, epochs and first trial; the shared sorted epochs."""
+    words = {}
+    for first, (word, number, cond, epoch, cond_number) in enumerate(trials):
+        entry = words.setdefault(word, {"number": number, "cond": cond, "epochs": {},
+                                        "cond_number": cond_number, "first": first})
+        if entry["number"] != number or entry["cond"] != cond:
+            raise ValueError(f"{path.name}: word {word!r} has inconsistent word_number or "
+                             "cond across trials")
+        if epoch in entry["epochs"]:
+            raise ValueError(f"{path.name}: word {word!r} has epoch {epoch} twice")
+        entry["epochs"][epoch] = len(entry["epochs"])
+    epoch_sets = {tuple(sorted(e["epochs"])) for e in words.values()}
+    if len(epoch_sets) != 1:
+        raise ValueError(f"{path.name}: words differ in their epochs: {sorted(epoch_sets)}")
+    return words, sorted(epoch_sets.pop())
+
+
+def _noun_order(words):
+    """Nouns by word_number, else by (cond_number, word_number), else by first trial."""
+    keys = [lambda w: words[w]["number"],
+            lambda w: (words[w]["cond_number"], words[w]["number"]),
+            lambda w: words[w]["first"]]
+    for key in keys:
+        if len({key(w) for w in words}) == len(words):
+            return sorted(words, key=key)
+    return list(words)   # unreachable: first appearances are distinct
 
 
 def save_participant(path, participant):
