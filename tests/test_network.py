@@ -415,3 +415,9 @@ def test_saved_file_has_ordinary_permissions(tmp_path):
     os.umask(umask)
     path = Network.initialize(TINY, 1, rng=0).save(tmp_path / "net.npz")
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("rng", [-1, 1.5, "3", [0, -2]])
+def test_bad_seeds_are_refused_by_name(rng):
+    with pytest.raises(ValueError, match="rng must be|each seed in rng must be"):
+        Network.initialize(ModelConfig(), 2, rng=rng)

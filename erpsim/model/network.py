@@ -170,13 +170,13 @@ class Network:
         if isinstance(rng, (list, tuple, np.ndarray)):
             if len(rng) != n_instances:
                 raise ValueError(f"got {len(rng)} seeds for {n_instances} instances")
-            seeds = [int(s) for s in rng]
+            seeds = [_seed(s, "each seed in rng") for s in rng]
             gens = [np.random.default_rng(s) for s in seeds]
         elif isinstance(rng, np.random.Generator):
             seeds = [None] * n_instances
             gens = [rng] * n_instances
         else:
-            base = 0 if rng is None else int(rng)
+            base = 0 if rng is None else _seed(rng, "rng")
             if n_instances > 1000:
                 raise ValueError("an int seed gives at most 1000 instances (instance k of seed s "
                                  "uses seed 1000 s + k); pass one seed per instance instead")
@@ -318,6 +318,14 @@ class Network:
                              f"{header.get('format_version')!r}")
         return cls(ModelConfig.from_dict(header["config"]), W, b,
                    header.get("seeds"), header.get("meta"))
+
+
+def _seed(value, name):
+    """A seed: a non-negative integer (NumPy's seeds cannot be negative)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be a non-negative integer seed or a "
+                         f"numpy.random.Generator, got {value!r}")
+    return int(value)
 
 
 def project_signs(W, arch):
