@@ -17,6 +17,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from erpsim.engine import registry
+
 SERP_FILE = "serp.nc"
 PLOT_FILE = "serp_by_type.png"
 
@@ -43,7 +45,7 @@ def register(subparsers):
                              "default Envelope() if its configuration has none); "
                              "--no-alpha: the ERP model (control); default: the "
                              "network's configuration")
-    parser.add_argument("--backend", default="numba", choices=("numba", "numpy", "cuda"),
+    parser.add_argument("--backend", default="numba", choices=registry.names(),
                         help="simulation backend (default numba)")
     parser.add_argument("--dtype", choices=("float64", "float32"),
                         help="floating-point type (default: the network's configuration)")

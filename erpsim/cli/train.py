@@ -1,4 +1,6 @@
 """``erpsim train``: train model instances (autoencoder pretraining, then BPTT)."""
+from erpsim.engine import registry
+
 
 
 def register(subparsers):
@@ -14,7 +16,7 @@ def register(subparsers):
     parser.add_argument("--dt", type=float, default=None, help="override the integration constant")
     parser.add_argument("--pdp", action="store_true",
                         help="the 'standard PDP' ablation: no inhibitory pools, free-sign weights")
-    parser.add_argument("--backend", default="numba", choices=["numba", "numpy"])
+    parser.add_argument("--backend", default="numba", choices=registry.names(trains=True))
     parser.add_argument("--no-progress", action="store_true")
     parser.set_defaults(func=run)
 
