@@ -22,6 +22,12 @@ as float64, which would promote a float32 kernel). The constant 1 is passed as `
 in the caller's working precision, and the logistic takes ``exp(-|v|)`` from the caller,
 so that each backend uses its own exponential (a vectorisable polynomial on the CPU,
 :mod:`erpsim.engine.logistic`; the hardware ``exp`` on a GPU).
+
+Editing this module: numba's on-disk cache (``cache=True`` in :mod:`erpsim.engine.cpu`
+and :mod:`erpsim.training.cpu`) does not notice changes in inlined functions of other
+files; delete the ``*.nbi``/``*.nbc`` files in ``erpsim/engine/__pycache__`` and
+``erpsim/training/__pycache__`` after a change here (the CUDA kernel is compiled afresh
+in every process).
 """
 
 
