@@ -62,7 +62,8 @@ def _envelope_row(s, y, clock, below, run_below, env_table, theta, clock_start, 
                                recovery)
         clock[k] = c
         below[k] = b
-        run_below[k] = rb
+        if recovery > 0:  # loop-invariant: without recovery the count is never stored
+            run_below[k] = rb
         y[k] = _envelope_cap(sv, c, env_table)
 
 
