@@ -1,12 +1,12 @@
 """CUDA backend of the simulation (numba's CUDA target; optional, ``pip install erpsim[gpu]``).
 
-Same interface as :mod:`erpsim.engine.cpu`; the kernel is in
+Same interface as the other backends (:mod:`erpsim.engine.registry`); the kernel is in
 :mod:`erpsim.engine.gpu_kernels` and the design, memory use and when it pays are in
 ``docs/gpu.md``. This module imports ``numba.cuda`` only when it is used, so importing
-it never needs a GPU. :func:`check_available` (called by
-:func:`erpsim.engine.get_backend`) raises ``RuntimeError`` when no usable device is
-present, unless numba's CUDA simulator is on (``NUMBA_ENABLE_CUDASIM=1`` set before
-numba is first imported), which runs the same kernel in Python threads (tests only).
+it never needs a GPU. :func:`status` says, without raising, whether a usable device is
+present (or numba's CUDA simulator is on: ``NUMBA_ENABLE_CUDASIM=1`` set before numba is
+first imported, which runs the same kernel in Python threads; tests only);
+:func:`check_available` turns its answer into the registry's ``RuntimeError``.
 
 Host side: the weights that exist (``blocks``) are packed per instance into one compact
 vector, padded so that destination units come in chunks of
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from erpsim.engine import registry
 from erpsim.engine.reference import sigmoid
 
 #: Items per thread block (one per lane; 32 = one warp wide).
@@ -74,8 +75,7 @@ def status():
 def check_available():
     """Raise ``RuntimeError`` unless a CUDA device (or the simulator) can run the kernel
     (one sentence naming the reason and the ``gpu`` extra)."""
-    from erpsim.engine.registry import get
-    get("cuda").check()
+    registry.get("cuda").check()
 
 
 @dataclass(frozen=True)
