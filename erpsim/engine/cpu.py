@@ -54,8 +54,8 @@ def shared_prefix_length(stim):
 @njit(cache=True, error_model="numpy")
 def _envelope_row(s, y, clock, below, run_below, env_table, theta, clock_start, recovery):
     """One unit's clock step for a row of items (:func:`~erpsim.engine.equations.clock_step`
-    and :func:`~erpsim.engine.equations.envelope_cap`, inlined; they are written with
-    selects so that this loop vectorises): ``y ← min(s, E(clock))`` where the clock runs."""
+    and :func:`~erpsim.engine.equations.envelope_cap`, inlined): ``y ← min(s, E(clock))``
+    where the clock runs; ``clock``, ``below`` and ``run_below`` are updated in place."""
     for k in range(s.shape[0]):
         sv = s[k]
         c, b, rb = _clock_step(clock[k], below[k], run_below[k], sv, theta, clock_start,
