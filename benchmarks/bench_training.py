@@ -34,14 +34,14 @@ from _machine import cpu_model  # benchmarks/ is on sys.path when run as a scrip
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "torch_erp_peer.py"
 
 
-def epoch_timer(module, net, x, patterns, weights, schedule, targets, extra):
-    params = _grad_params(net, None, schedule)
+def epoch_timer(module, net, x, patterns, weights, schedule, targets):
+    dynamics = _grad_params(net, None, schedule)
     opt = Adam([net.W, net.b], lr=0.03)
 
     def epoch():
         loss, dW, db = module.loss_and_grad(net.W, net.b, x, patterns, weights, schedule.stim,
                                             schedule.reset, targets, net.arch.semantic_slice,
-                                            net.arch.mask, **params, **extra)
+                                            net.arch.mask, dynamics, blocks=net.arch.blocks)
         opt.step([dW, db])
         project_signs(net.W, net.arch)
     return epoch
@@ -86,11 +86,10 @@ def main():
     schedule = make_schedule(config, 1)
     targets = target_ticks(schedule, config.n_targets)
     results = {}
-    for name, module, extra in (("numba", cpu, {"blocks": erpsim.Network.initialize(config).arch.blocks}),
-                                ("numpy", reference, {})):
+    for name, module in (("numba", cpu), ("numpy", reference)):
         net = erpsim.Network.initialize(config, 1, rng=0)
         results[name] = median_seconds(epoch_timer(module, net, x, patterns, weights, schedule,
-                                                   targets, extra), args.repeats)
+                                                   targets), args.repeats)
     t_torch, torch_note = torch_seconds(len(lexicon), schedule.n_ticks, args.repeats, args.threads)
     print(f"date {datetime.date.today()}  machine {cpu_model()}, "
           f"{os.cpu_count()} cores, numba threads {numba.get_num_threads()}")

@@ -146,8 +146,9 @@ def _grad_problem(n_inst, n_items, envelope=None, schedule=None, seed=2):
     sched = schedule or make_schedule(config, 2)
     params = _grad_params(net, envelope, sched)
     args = (x, target, weights, sched.stim, sched.reset, target_ticks(sched, config.n_targets),
-            net.arch.semantic_slice, net.arch.mask)
-    return net, args, params
+            net.arch.semantic_slice, net.arch.mask, params)
+    # the arguments of every backend's loss_and_grad: (*args, **kw)
+    return net, args, {"blocks": net.arch.blocks}
 
 
 @pytest.mark.parametrize("n_inst,n_items", [(1, 70), (2, 130)])
@@ -157,7 +158,7 @@ def _grad_problem(n_inst, n_items, envelope=None, schedule=None, seed=2):
 def test_wide_tile_gradients_match_reference(n_inst, n_items, envelope):
     net, args, params = _grad_problem(n_inst, n_items, envelope)
     expected = grad_ref.loss_and_grad(net.W, net.b, *args, **params)
-    got = grad_cpu.loss_and_grad(net.W, net.b, *args, blocks=net.arch.blocks, **params)
+    got = grad_cpu.loss_and_grad(net.W, net.b, *args, **params)
     for e, g in zip(expected, got):
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
 
@@ -169,7 +170,7 @@ def test_gradients_with_targets_in_the_shared_ticks():
     targets = np.array([0, 1, 0, 1, 0, 1, 1], dtype=bool)
     args = args[:5] + (targets,) + args[6:]
     expected = grad_ref.loss_and_grad(net.W, net.b, *args, **params)
-    got = grad_cpu.loss_and_grad(net.W, net.b, *args, blocks=net.arch.blocks, **params)
+    got = grad_cpu.loss_and_grad(net.W, net.b, *args, **params)
     for e, g in zip(expected, got):
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
 
@@ -190,10 +191,10 @@ def test_results_do_not_depend_on_the_number_of_threads(one_thread_then_restore)
     sched = make_schedule(TINY, 2)
     env = Envelope(family="alpha", theta=0.3, peak=3.0)
     numba.set_num_threads(2)
-    grads_2 = grad_cpu.loss_and_grad(net.W, net.b, *args, blocks=net.arch.blocks, **params)
+    grads_2 = grad_cpu.loss_and_grad(net.W, net.b, *args, **params)
     sim_2 = run(sim_net, x, sched, envelope=env, backend="numba")[0]
     numba.set_num_threads(1)
-    grads_1 = grad_cpu.loss_and_grad(net.W, net.b, *args, blocks=net.arch.blocks, **params)
+    grads_1 = grad_cpu.loss_and_grad(net.W, net.b, *args, **params)
     sim_1 = run(sim_net, x, sched, envelope=env, backend="numba")[0]
     for a, b in zip(grads_1, grads_2):
         assert np.array_equal(a, b)
@@ -202,8 +203,8 @@ def test_results_do_not_depend_on_the_number_of_threads(one_thread_then_restore)
 
 def test_training_workspace_is_reused_and_rezeroed():
     net, args, params = _grad_problem(1, 30)
-    first = grad_cpu.loss_and_grad(net.W, net.b, *args, blocks=net.arch.blocks, **params)
-    again = grad_cpu.loss_and_grad(net.W, net.b, *args, blocks=net.arch.blocks, **params)
+    first = grad_cpu.loss_and_grad(net.W, net.b, *args, **params)
+    again = grad_cpu.loss_and_grad(net.W, net.b, *args, **params)
     for a, b in zip(first, again):
         assert np.array_equal(a, b)
     assert erpsim.training.cpu._local.key is not None

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 import pytest
+from backends import SIMULATORS
 
 from erpsim.model.config import Envelope, ModelConfig
 from erpsim.engine import get_backend, make_schedule, run
@@ -160,7 +161,7 @@ def test_recovery_changes_a_repetition_pair():
 
 
 @pytest.mark.parametrize("envelope", ["none", "alpha", "biexp_recovery_S"])
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_float32_agrees_with_float64(envelope, backend):
     """float32 vs the float64 reference within 1e-5.
 
@@ -192,7 +193,7 @@ def test_config_dtype_is_the_default():
 
 
 # -- batches -------------------------------------------------------------------------------
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 @pytest.mark.parametrize("env", [None, ALPHA])
 def test_batch_of_items_equals_single_item_runs(backend, env):
     net = varied_network(CFG)
@@ -207,7 +208,7 @@ def test_batch_of_items_equals_single_item_runs(backend, env):
     assert np.abs(batch[:, 0] - batch[:, 1]).max() > 1e-3
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_batch_of_instances_equals_single_instance_runs(backend):
     net = varied_network(CFG, n_instances=3)
     x = letters()
@@ -230,7 +231,7 @@ def test_same_network_same_numbers():
 
 
 # -- what the outputs mean -----------------------------------------------------------------
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_group_means_are_means_of_units(backend):
     net = varied_network(CFG)
     means, units = run(net, letters(), make_schedule(CFG), envelope=ALPHA, backend=backend,
@@ -240,7 +241,7 @@ def test_group_means_are_means_of_units(backend):
                                    rtol=0, atol=1e-14)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_hard_and_soft_clamp(backend):
     x = letters()
     schedule = make_schedule(CFG)
@@ -259,7 +260,7 @@ def test_hard_and_soft_clamp(backend):
     assert (last[:, x == 1].min() > last[:, x == 0].max())
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_initial_relaxation_starts_no_clock(backend):
     # outputs start at 0.5 (init_net = 0), above theta, and strong positive biases keep
     # every unit above theta: no unit crosses theta from below, so the envelope is inert
@@ -275,7 +276,7 @@ def test_initial_relaxation_starts_no_clock(backend):
     np.testing.assert_array_equal(capped, plain)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_envelope_caps_only_its_layers(backend):
     net = varied_network(CFG)
     x = letters()
@@ -293,7 +294,7 @@ def test_envelope_caps_only_its_layers(backend):
 
 
 # -- repetition protocol -------------------------------------------------------------------
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_control_presentations_identical_under_reset(backend):
     net = varied_network(CFG)
     schedule = make_schedule(CFG, 2, "reset")
@@ -304,7 +305,7 @@ def test_control_presentations_identical_under_reset(backend):
     np.testing.assert_array_equal(means[:, :, :T], single)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 @pytest.mark.parametrize("env", [ALPHA, BIEXP])
 def test_envelope_clocks_carry_over_to_second_presentation(backend, env):
     net = varied_network(CFG)
@@ -318,7 +319,7 @@ def test_envelope_clocks_carry_over_to_second_presentation(backend, env):
     np.testing.assert_array_equal(means[:, :, :T], single)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_gap_protocol_carries_activations(backend):
     net = varied_network(CFG)
     schedule = make_schedule(CFG, 2, "gap", gap=2)
@@ -424,7 +425,7 @@ def test_get_backend():
         get_backend("gpu")
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_late_clock_values_use_the_envelope_not_the_table_end(backend):
     # With clock_start = c the clock reaches n_ticks - 1 + c, but run() tabulates E only up
     # to n_ticks + 1, so for c > 2 the last ticks are capped at E(n_ticks + 1) instead of
@@ -439,7 +440,7 @@ def test_late_clock_values_use_the_envelope_not_the_table_end(backend):
     np.testing.assert_allclose(units, expected, rtol=0, atol=1e-10)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_inhibition_gain_scales_only_the_inhibitory_weights(backend):
     config = ModelConfig(n_auto=6, n_hidden=8, n_sem=8, n_blank=3, n_stim=6)
     net = Network.initialize(config, 2, rng=0)
@@ -458,7 +459,7 @@ def test_inhibition_gain_scales_only_the_inhibitory_weights(backend):
 
 
 # -- recording a subset of the unit groups --------------------------------------------------
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_recorded_groups_are_the_columns_of_a_full_run(backend):
     net = varied_network(CFG)
     x = letters()

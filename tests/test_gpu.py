@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import erpsim
-from erpsim.engine import gpu, make_schedule, run
+from erpsim.engine import Dynamics, gpu, make_schedule, run
 
 HERE = Path(__file__).resolve().parent
 
@@ -64,9 +64,10 @@ def test_large_networks_get_narrower_tiles():
     for dtype in ("float32", "float64"):
         _, keys[dtype], _ = gpu.kernel_arguments(
             net.W.astype(dtype), net.b.astype(dtype), np.zeros((2, 15)), schedule.stim,
-            schedule.reset, dt=0.5, gain=4.0, init_net=0.0, hard_clamp=False,
-            input_slice=arch.input_slice, env_mask=arch.envelope_mask(None),
-            env_table=np.zeros(1), theta=0.0, clock_start=0, recovery=0,
+            schedule.reset, Dynamics(dt=0.5, gain=4.0, init_net=0.0, hard_clamp=False,
+                                     input_slice=arch.input_slice,
+                                     env_mask=arch.envelope_mask(None), env_table=np.zeros(1),
+                                     theta=0.0, clock_start=0, recovery=0),
             group_index=arch.group_index, n_groups=len(arch.groups), record_units=False,
             blocks=arch.blocks)
     assert keys["float32"][2] == gpu.TILE  # 342 units x 32 items x 4 bytes fit
@@ -88,9 +89,10 @@ def test_noncontiguous_groups_rejected():
     group_index[[0, -1]] = group_index[[-1, 0]]
     with pytest.raises(ValueError, match="contiguous"):
         gpu.kernel_arguments(net.W, net.b, np.zeros((2, 15)), schedule.stim, schedule.reset,
-                             dt=0.5, gain=4.0, init_net=0.0, hard_clamp=False,
-                             input_slice=arch.input_slice, env_mask=arch.envelope_mask(None),
-                             env_table=np.zeros(1), theta=0.0, clock_start=0, recovery=0,
+                             Dynamics(dt=0.5, gain=4.0, init_net=0.0, hard_clamp=False,
+                                      input_slice=arch.input_slice,
+                                      env_mask=arch.envelope_mask(None), env_table=np.zeros(1),
+                                      theta=0.0, clock_start=0, recovery=0),
                              group_index=group_index, n_groups=len(arch.groups),
                              record_units=False, blocks=arch.blocks)
 
@@ -185,10 +187,13 @@ def test_kernels_compile_to_ptx(dtype, tmp_path):
         schedule = make_schedule(config, 2)
         _, key, args = gpu.kernel_arguments(
             net.W.astype(dtype), net.b.astype(dtype), np.zeros((40, arch.sizes["O"])),
-            schedule.stim, schedule.reset, dt=config.dt, gain=config.gain,
-            init_net=config.init_net, hard_clamp=False, input_slice=arch.input_slice,
-            env_mask=arch.envelope_mask(envelope), env_table=np.zeros(schedule.n_ticks + 2),
-            theta=0.1, clock_start=0, recovery=0, group_index=arch.group_index,
+            schedule.stim, schedule.reset,
+            Dynamics(dt=config.dt, gain=config.gain, init_net=config.init_net,
+                     hard_clamp=False, input_slice=arch.input_slice,
+                     env_mask=arch.envelope_mask(envelope),
+                     env_table=np.zeros(schedule.n_ticks + 2), theta=0.1, clock_start=0,
+                     recovery=0),
+            group_index=arch.group_index,
             n_groups=len(arch.groups), record_units=record, blocks=arch.blocks)
         kernel = build_kernel(*key)
         ptx, _ = cuda.compile_ptx(kernel.py_func, gpu.argument_types(args), cc=cc)

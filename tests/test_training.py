@@ -1,9 +1,10 @@
 """Training: gradients (finite differences, numba vs NumPy), convergence, signs, resume."""
 import numpy as np
 import pytest
+from backends import TRAINERS
 
 import erpsim
-from erpsim.engine import make_schedule
+from erpsim.engine import make_schedule, registry
 from erpsim.training import TrainingSettings, lexical_decision, semantic_stress, train
 from erpsim.training import cpu as grad_cpu
 from erpsim.training import reference as grad_ref
@@ -31,8 +32,10 @@ def problem(config, envelope=None, presentations=2, n_items=9, seed=2):
     schedule = make_schedule(config, presentations)
     params = _grad_params(net, envelope, schedule)
     args = (x, target, weights, schedule.stim, schedule.reset,
-            target_ticks(schedule, config.n_targets), net.arch.semantic_slice, net.arch.mask)
-    return net, args, params
+            target_ticks(schedule, config.n_targets), net.arch.semantic_slice, net.arch.mask,
+            params)
+    # the arguments of every backend's loss_and_grad: (*args, **kw)
+    return net, args, {"blocks": net.arch.blocks}
 
 
 CASES = [
@@ -52,7 +55,7 @@ def test_gradient_matches_finite_differences(name, changes, envelope):
     net, args, params = problem(config, envelope)
     loss, dW, db = grad_ref.loss_and_grad(net.W, net.b, *args, **params)
     if envelope is not None:
-        fw = grad_ref.forward(net.W, net.b, args[0], args[3], args[4], **params)
+        fw = grad_ref.forward(net.W, net.b, args[0], args[3], args[4], args[-1])
         assert fw["capped"].any(), "the envelope must cap some units for this test to mean anything"
     h = 1e-4   # central differences: truncation O(h^2); smaller h is dominated by round-off
     gen = np.random.default_rng(0)
@@ -80,19 +83,19 @@ def test_numba_gradient_equals_numpy(name, changes, envelope):
     config = erpsim.ModelConfig(**SMALL, **changes)
     net, args, params = problem(config, envelope, n_items=11)
     expected = grad_ref.loss_and_grad(net.W, net.b, *args, **params)
-    got = grad_cpu.loss_and_grad(net.W, net.b, *args, blocks=net.arch.blocks, **params)
+    got = grad_cpu.loss_and_grad(net.W, net.b, *args, **params)
     for e, g in zip(expected, got):
         np.testing.assert_allclose(g, e, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("backend", TRAINERS)
 def test_inactive_instances_get_no_gradient(backend):
     config = erpsim.ModelConfig(**SMALL)
     net, args, params = problem(config)
-    module, extra = (grad_cpu, {"blocks": net.arch.blocks}) if backend == "numba" else (grad_ref, {})
-    full = module.loss_and_grad(net.W, net.b, *args, **extra, **params)
+    module = registry.get(backend, trains=True).gradient_module()
+    full = module.loss_and_grad(net.W, net.b, *args, **params)
     loss, dW, db = module.loss_and_grad(net.W, net.b, *args, active=np.array([True, False]),
-                                        **extra, **params)
+                                        **params)
     assert np.abs(dW[0]).sum() > 0 and np.abs(dW[1]).sum() == 0 and loss[1] == 0
     assert np.abs(db[1]).sum() == 0
     # the active instance's values do not depend on the others being computed
@@ -286,7 +289,7 @@ def test_training_forward_is_the_simulation_with_a_late_clock_start():
                                layers=("S",), clock_start=15)
     net, args, params = problem(config, envelope)
     x, stim, reset = args[0], args[3], args[4]
-    fw = grad_ref.forward(net.W, net.b, x, stim, reset, **params)
+    fw = grad_ref.forward(net.W, net.b, x, stim, reset, args[-1])
     assert fw["capped"].any()
     schedule = make_schedule(config, 2)
     _, units = erpsim.engine.run(net, x, schedule, envelope=envelope, backend="numpy",

@@ -1,4 +1,6 @@
 """``erpsim fig2``: regenerate Fig. 2 of Laszlo & Armstrong (2014)."""
+from erpsim.engine import registry
+
 
 
 def register(subparsers):
@@ -10,7 +12,7 @@ def register(subparsers):
     parser.add_argument("--out", default="fig2", help="output folder (default: ./fig2)")
     parser.add_argument("--quick", action="store_true", help="use 3 instances (seconds)")
     parser.add_argument("--model", help="a saved network .npz instead of the shipped instances")
-    parser.add_argument("--backend", default="numba", choices=["numba", "numpy", "cuda"])
+    parser.add_argument("--backend", default="numba", choices=registry.names())
     parser.set_defaults(func=run)
 
 

@@ -8,6 +8,8 @@ line says what is there and, if not, why.
 import os
 import platform
 
+from erpsim.engine import registry
+
 
 def register(subparsers):
     parser = subparsers.add_parser(
@@ -36,22 +38,7 @@ def _version(module_name):
 
 def cuda_status():
     """(available, description) of numba's CUDA target; never raises."""
-    try:
-        from numba import cuda
-    except Exception as err:
-        return False, f"numba.cuda cannot be imported ({type(err).__name__}: {err})"
-    try:
-        available = bool(cuda.is_available())
-    except Exception as err:
-        return False, f"numba.cuda.is_available() failed ({type(err).__name__}: {err})"
-    if not available:
-        return False, "no CUDA device or driver (numba.cuda.is_available() is False)"
-    try:
-        name = cuda.get_current_device().name
-        name = name.decode() if isinstance(name, bytes) else str(name)
-    except Exception:
-        name = "CUDA device"
-    return True, name
+    return registry.get("cuda").status()
 
 
 def cpu_threads():
@@ -74,12 +61,8 @@ def info_lines():
     for name in ("erpsim", "numpy", "numba", "xarray", "mne"):
         lines.append(f"{name:<8} {_version(name)}")
     lines.append("backends:")
-    lines.append("  numpy  available (reference)")
-    numba_version = _version("numba")
-    numba_ok = not numba_version.startswith("not available")
-    lines.append(f"  numba  {'available' if numba_ok else numba_version}")
-    cuda_ok, cuda_text = cuda_status()
-    lines.append(f"  cuda   {'available: ' + cuda_text if cuda_ok else 'not available: ' + cuda_text}")
+    for name, (available, reason) in registry.status().items():
+        lines.append(f"  {name:<6} {'available' if available else 'not available'}: {reason}")
     usable, threads = cpu_threads()
     lines.append(f"cpu      {usable} usable CPU thread(s) (os.cpu_count() = {os.cpu_count()}); "
                  f"numba threads: {threads if threads is not None else 'n/a'}")

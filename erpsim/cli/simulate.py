@@ -18,6 +18,8 @@ import sys
 
 from erpsim.cli._options import nonnegative_int, positive_int
 
+from erpsim.engine import registry
+
 SERP_FILE = "serp.nc"
 PLOT_FILE = "serp_by_type.png"
 
@@ -44,7 +46,7 @@ def register(subparsers):
                              "default Envelope() if its configuration has none); "
                              "--no-alpha: the ERP model (control); default: the "
                              "network's configuration")
-    parser.add_argument("--backend", default="numba", choices=("numba", "numpy", "cuda"),
+    parser.add_argument("--backend", default="numba", choices=registry.names(),
                         help="simulation backend (default numba)")
     parser.add_argument("--dtype", choices=("float64", "float32"),
                         help="floating-point type (default: the network's configuration)")

@@ -4,6 +4,7 @@ import time
 from pathlib import Path
 
 from erpsim.cli._options import nonnegative_int, positive_float, positive_int
+from erpsim.engine import registry
 
 
 def register(subparsers):
@@ -22,7 +23,7 @@ def register(subparsers):
                         help="override the integration constant")
     parser.add_argument("--pdp", action="store_true",
                         help="the 'standard PDP' ablation: no inhibitory pools, free-sign weights")
-    parser.add_argument("--backend", default="numba", choices=["numba", "numpy"])
+    parser.add_argument("--backend", default="numba", choices=registry.names(trains=True))
     parser.add_argument("--restart", action="store_true",
                         help="discard the checkpoint OUT.ckpt.npz and start over (without "
                              "it the checkpoint is resumed, and refused if another run "

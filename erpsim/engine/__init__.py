@@ -1,28 +1,32 @@
 """Simulation backends behind one interface.
 
-``run(network, x, schedule, ...)`` dispatches to a backend module that provides
-``simulate(W, b, x, stim, reset, **params)``: ``"numpy"`` (the reference),
-``"numba"`` (CPU, parallel) and ``"cuda"`` (numba's CUDA target, optional).
+``run(network, x, schedule, ...)`` dispatches to the simulation module of a backend of
+:mod:`erpsim.engine.registry` (``"numba"``: CPU, parallel; ``"numpy"``: the reference;
+``"cuda"``: numba's CUDA target, optional), each providing
+``simulate(W, b, x, stim, reset, dynamics, ...)``. The update they compute is
+:mod:`erpsim.engine.equations` (compiled backends) and :mod:`erpsim.engine.reference`
+(the independent oracle); its parameters travel as one
+:class:`~erpsim.engine.dynamics.Dynamics`.
 """
-import importlib
-
 import numpy as np
 
+from erpsim.engine import registry
+from erpsim.engine.dynamics import CONFIG, Dynamics, resolve_envelope
 from erpsim.engine.schedule import Schedule, make_schedule
-
-BACKENDS = {"numpy": "erpsim.engine.reference", "numba": "erpsim.engine.cpu",
-            "cuda": "erpsim.engine.gpu"}
+from erpsim.utils.deprecation import warn_moved
 
 
 def get_backend(name):
-    """Import and return the backend module called ``name``."""
-    if name not in BACKENDS:
-        raise ValueError(f"unknown backend {name!r}; choose from {tuple(BACKENDS)}")
-    module = importlib.import_module(BACKENDS[name])
-    check = getattr(module, "check_available", None)
-    if check is not None:
-        check()
-    return module
+    """The simulation module of the backend called ``name``, checked to run here.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name (listing the choices).
+    RuntimeError
+        For a backend that cannot run on this machine (e.g. ``cuda`` without a GPU).
+    """
+    return registry.get(name).simulator()
 
 
 def run(network, x, schedule, *, envelope=None, backend="numba", record_units=False,
@@ -35,9 +39,12 @@ def run(network, x, schedule, *, envelope=None, backend="numba", record_units=Fa
     x : ndarray (n_items, n_input)
         Letter bits (0/1) from the network's letter coding.
     schedule : Schedule
-    envelope : Envelope or None
-        The alpha envelope to apply (None: the ERP model).
-    backend : {"numpy", "numba", "cuda"}
+    envelope : Envelope, None or "config"
+        The alpha envelope to apply: None (default) the ERP model, ``"config"`` the
+        network's configured one (see :func:`resolve_envelope`).
+    backend : str
+        A name of :func:`erpsim.engine.registry.names` (``"numba"``, ``"numpy"``,
+        ``"cuda"``).
     record_units : bool
         Also return every unit's output at every tick.
     dtype : {"float64", "float32"} or None
@@ -66,31 +73,26 @@ def run(network, x, schedule, *, envelope=None, backend="numba", record_units=Fa
         raise ValueError(f"letter patterns have {x.shape[1]} units; the network's input layer has {arch.sizes['O']}")
     if not np.all(np.isfinite(x)):
         raise ValueError("letter patterns contain NaN or infinite values")
-    params = dict(
-        dynamics_params(network, envelope, schedule.n_ticks, dtype),
-        group_index=arch.group_index, n_groups=len(arch.groups), record_units=record_units,
-        record_groups=group_indices(arch, groups))
-    if backend != "numpy":
-        params["blocks"] = arch.blocks
+    dynamics = Dynamics.from_network(network, envelope, schedule.n_ticks, dtype)
     return module.simulate(network.effective_weights().astype(dtype, copy=False),
                            network.b.astype(dtype, copy=False), x.astype(dtype, copy=False),
-                           schedule.stim, schedule.reset, **params)
+                           schedule.stim, schedule.reset, dynamics,
+                           group_index=arch.group_index, n_groups=len(arch.groups),
+                           record_units=record_units, blocks=arch.blocks,
+                           record_groups=group_indices(arch, groups))
 
 
 def dynamics_params(network, envelope, n_ticks, dtype=np.float64):
-    """The keyword arguments of the dynamics shared by every backend and by training
-    (:func:`erpsim.engine.reference.run_ticks`), for a run of ``n_ticks`` ticks."""
-    config, arch = network.config, network.arch
-    if envelope is None:
-        env_table, theta, clock_start, recovery = np.zeros(1), 0.0, 0, 0
-    else:
-        # the largest clock value a run can reach is n_ticks - 1 + clock_start
-        env_table = envelope.table(n_ticks + 1 + envelope.clock_start)
-        theta, clock_start, recovery = envelope.theta, envelope.clock_start, envelope.recovery or 0
-    return dict(dt=config.dt, gain=config.gain, init_net=config.init_net,
-                hard_clamp=config.clamp == "hard", input_slice=arch.input_slice,
-                env_mask=arch.envelope_mask(envelope), env_table=env_table.astype(dtype),
-                theta=theta, clock_start=clock_start, recovery=recovery)
+    """Deprecated: the fields of :meth:`Dynamics.from_network` as a dict."""
+    warn_moved("erpsim.engine.dynamics_params", "erpsim.engine.Dynamics.from_network")
+    return Dynamics.from_network(network, envelope, n_ticks, dtype).as_dict()
+
+
+def __getattr__(name):
+    if name == "BACKENDS":
+        warn_moved("erpsim.engine.BACKENDS", "erpsim.engine.registry.BACKENDS (Backend objects)")
+        return {b.name: b.module for b in registry.BACKENDS}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def group_indices(arch, groups):
@@ -104,4 +106,5 @@ def group_indices(arch, groups):
     return np.array([arch.groups.index(g) for g in groups])
 
 
-__all__ = ["BACKENDS", "dynamics_params", "group_indices", "Schedule", "get_backend", "make_schedule", "run"]
+__all__ = ["CONFIG", "Dynamics", "group_indices", "registry", "resolve_envelope", "Schedule",
+           "get_backend", "make_schedule", "run"]

@@ -7,7 +7,9 @@ operation is a loop over the tile's items that LLVM vectorises:
 
 - the net inputs are summed only over the projections that exist (``blocks``), two
   destination units and four source units at a time (:func:`_add_block`);
-- the logistic is a polynomial ``exp`` that vectorises (:mod:`.logistic`).
+- the logistic is a polynomial ``exp`` that vectorises (:mod:`.logistic`);
+- the per-unit update (integration, logistic, alpha clock and cap) is the scalar
+  functions of :mod:`erpsim.engine.equations`, inlined into these loops.
 
 The ticks before the first stimulus tick (:func:`shared_prefix_length`) do not depend
 on the item (same initial state, no input), so each task computes them once, for a
@@ -17,7 +19,13 @@ do the same arithmetic on the same numbers.
 import numpy as np
 from numba import njit, prange
 
+from erpsim.engine import equations
 from erpsim.engine.logistic import logistic
+
+# the model's update (erpsim.engine.equations), inlined into the vectorised loops
+_integrate_one = njit(inline="always", error_model="numpy")(equations.integrate)
+_clock_step = njit(inline="always", error_model="numpy")(equations.clock_step)
+_envelope_cap = njit(inline="always", error_model="numpy")(equations.envelope_cap)
 
 MAX_TILE = 256
 MIN_TASKS = 2
@@ -45,28 +53,18 @@ def shared_prefix_length(stim):
 
 @njit(cache=True, error_model="numpy")
 def _envelope_row(s, y, clock, below, run_below, env_table, theta, clock_start, recovery):
-    """One unit's clock step for a row of items (mirror of ``reference.envelope_step``),
-    written with selects so that it vectorises; ``y ← min(s, E(clock))`` where the
-    clock runs."""
-    last = env_table.shape[0] - 1
+    """One unit's clock step for a row of items (:func:`~erpsim.engine.equations.clock_step`
+    and :func:`~erpsim.engine.equations.envelope_cap`, inlined): ``y ← min(s, E(clock))``
+    where the clock runs; ``clock``, ``below`` and ``run_below`` are updated in place."""
     for k in range(s.shape[0]):
         sv = s[k]
-        c = clock[k]
-        running = c >= 0
-        if running:
-            c += 1
-        elif below[k] and sv >= theta:
-            c = clock_start
-        if recovery > 0:
-            rb = run_below[k] + 1 if running and sv < theta else 0
-            if running and rb >= recovery:
-                c = -1
-                rb = 0
-            run_below[k] = rb
-        below[k] = sv < theta
+        c, b, rb = _clock_step(clock[k], below[k], run_below[k], sv, theta, clock_start,
+                               recovery)
         clock[k] = c
-        cap = env_table[min(max(c, 0), last)]
-        y[k] = cap if c >= 0 and cap < sv else sv
+        below[k] = b
+        if recovery > 0:  # loop-invariant: without recovery the count is never stored
+            run_below[k] = rb
+        y[k] = _envelope_cap(sv, c, env_table)
 
 
 @njit(cache=True, fastmath={"contract"}, error_model="numpy")
@@ -110,9 +108,8 @@ def _add_block(W, i, d0, d1, s0, s1, y, inp):
 def _integrate(net, inp, s, dt):
     """net ← (1 - dt) net + dt inp and s ← σ(net), elementwise over a tile (vectorised)."""
     net_flat, inp_flat, s_flat = net.reshape(-1), inp.reshape(-1), s.reshape(-1)
-    keep = 1.0 - dt
     for j in range(net_flat.shape[0]):
-        v = keep * net_flat[j] + dt * inp_flat[j]
+        v = _integrate_one(net_flat[j], inp_flat[j], dt, 1.0)
         net_flat[j] = v
         s_flat[j] = logistic(v)
 
@@ -267,11 +264,10 @@ def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, n
             _record(y, i, k0, nk, t, group_lo, group_hi, record_units, means, units, acc)
 
 
-def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slice,
-             env_mask, env_table, theta, clock_start, recovery, group_index, n_groups,
-             record_units, blocks, record_groups=None):
-    """Same interface as :func:`erpsim.engine.reference.simulate` (plus ``blocks``, the
-    projections' unit ranges)."""
+def simulate(W, b, x, stim, reset, dynamics, *, group_index, n_groups, record_units,
+             blocks, record_groups=None):
+    """Same interface as :func:`erpsim.engine.reference.simulate`; ``blocks`` (the
+    projections' unit ranges) limits the sums to the connections that exist."""
     dtype = W.dtype.type
     n_inst, n_units = b.shape
     n_items, n_ticks = x.shape[0], len(stim)
@@ -284,13 +280,14 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
     shape = (n_inst, n_items, n_ticks, n_units) if record_units else (0, 0, 0, 0)
     units = np.empty(shape, dtype=W.dtype)
     n_tiles, width = tile_layout(n_inst, n_items)
+    d = dynamics
     simulate_kernel(W, b, np.ascontiguousarray(x, dtype=W.dtype),
                     np.ascontiguousarray(stim, dtype=np.bool_),
-                    np.ascontiguousarray(reset, dtype=np.bool_), dtype(dt), dtype(gain),
-                    dtype(init_net), bool(hard_clamp), input_slice.start, n_tiles, width,
+                    np.ascontiguousarray(reset, dtype=np.bool_), dtype(d.dt), dtype(d.gain),
+                    dtype(d.init_net), bool(d.hard_clamp), d.input_slice.start, n_tiles, width,
                     shared_prefix_length(stim),
-                    np.ascontiguousarray(env_mask, dtype=np.bool_),
-                    np.ascontiguousarray(env_table, dtype=W.dtype), dtype(theta),
-                    int(clock_start), int(recovery), group_lo, group_hi, blocks.astype(np.int64),
-                    bool(record_units), means, units)
+                    np.ascontiguousarray(d.env_mask, dtype=np.bool_),
+                    np.ascontiguousarray(d.env_table, dtype=W.dtype), dtype(d.theta),
+                    int(d.clock_start), int(d.recovery), group_lo, group_hi,
+                    np.asarray(blocks, dtype=np.int64), bool(record_units), means, units)
     return means, (units if record_units else None)

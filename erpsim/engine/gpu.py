@@ -1,12 +1,12 @@
 """CUDA backend of the simulation (numba's CUDA target; optional, ``pip install erpsim[gpu]``).
 
-Same interface as :mod:`erpsim.engine.cpu`; the kernel is in
+Same interface as the other backends (:mod:`erpsim.engine.registry`); the kernel is in
 :mod:`erpsim.engine.gpu_kernels` and the design, memory use and when it pays are in
 ``docs/gpu.md``. This module imports ``numba.cuda`` only when it is used, so importing
-it never needs a GPU. :func:`check_available` (called by
-:func:`erpsim.engine.get_backend`) raises ``RuntimeError`` when no usable device is
-present, unless numba's CUDA simulator is on (``NUMBA_ENABLE_CUDASIM=1`` set before
-numba is first imported), which runs the same kernel in Python threads (tests only).
+it never needs a GPU. :func:`status` says, without raising, whether a usable device is
+present (or numba's CUDA simulator is on: ``NUMBA_ENABLE_CUDASIM=1`` set before numba is
+first imported, which runs the same kernel in Python threads; tests only);
+:func:`check_available` turns its answer into the registry's ``RuntimeError``.
 
 Host side: the weights that exist (``blocks``) are packed per instance into one compact
 vector, padded so that destination units come in chunks of
@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from erpsim.engine import registry
 from erpsim.engine.reference import sigmoid
 
 #: Items per thread block (one per lane; 32 = one warp wide).
@@ -34,8 +35,6 @@ SHARED_BYTES = 48 * 1024
 #: Estimated cost of the update phase of one unit, in multiply-adds (for balancing).
 UPDATE_COST = 24
 
-_INSTALL_HINT = "install the GPU extra: pip install 'erpsim[gpu]'"
-
 #: Timing of the last :func:`simulate` call on this process (seconds; for benchmarks):
 #: ``host_prep_s`` (checks, weight packing, output allocation), ``to_device_s``,
 #: ``kernel_s`` (includes compilation on a first call), ``to_host_s``, ``total_s``,
@@ -49,30 +48,34 @@ def simulator_enabled():
     return bool(config.ENABLE_CUDASIM)
 
 
-def _cuda():
+def status():
+    """``(available, reason)`` of the CUDA target on this machine; never raises.
+
+    ``reason`` is the device's name when available, otherwise why not.
+    """
     try:
         from numba import cuda
     except Exception as err:  # ImportError, or a broken CUDA Python installation
-        raise RuntimeError(f"the 'cuda' backend needs numba's CUDA target, which could not "
-                           f"be imported ({err}); {_INSTALL_HINT}") from err
-    return cuda
+        return False, f"numba.cuda cannot be imported ({type(err).__name__}: {err})"
+    if simulator_enabled():
+        return True, "numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1; slow, for tests)"
+    try:
+        available = bool(cuda.is_available())
+    except Exception as err:  # a driver that is present but broken
+        return False, f"numba.cuda.is_available() failed ({type(err).__name__}: {err})"
+    if not available:
+        return False, "no CUDA device or driver (numba.cuda.is_available() is False)"
+    try:
+        name = cuda.get_current_device().name
+        return True, name.decode() if isinstance(name, bytes) else str(name)
+    except Exception:
+        return True, "CUDA device"
 
 
 def check_available():
-    """Raise ``RuntimeError`` unless a CUDA device (or the simulator) can run the kernel."""
-    cuda = _cuda()
-    if simulator_enabled():
-        return
-    try:
-        available = cuda.is_available()
-    except Exception as err:  # a driver that is present but broken
-        raise RuntimeError(f"the 'cuda' backend could not query the CUDA driver: {err}") from err
-    if not available:
-        raise RuntimeError(
-            "the 'cuda' backend needs an NVIDIA GPU and its driver, but numba.cuda finds no "
-            "usable CUDA device (numba.cuda.is_available() is False); use backend='numba' "
-            "on this machine, or set NUMBA_ENABLE_CUDASIM=1 before numba is imported to run "
-            "the kernel in numba's (slow) CUDA simulator")
+    """Raise ``RuntimeError`` unless a CUDA device (or the simulator) can run the kernel
+    (one sentence naming the reason and the ``gpu`` extra)."""
+    registry.get("cuda").check()
 
 
 @dataclass(frozen=True)
@@ -193,11 +196,12 @@ def unpack_weights(packed, plan):
     return W
 
 
-def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slice,
-                     env_mask, env_table, theta, clock_start, recovery, group_index,
-                     n_groups, record_units, blocks, tile=None, max_warps=None,
-                     record_groups=None):
+def kernel_arguments(W, b, x, stim, reset, dynamics, *, group_index, n_groups,
+                     record_units, blocks, tile=None, max_warps=None, record_groups=None):
     """Check the inputs and build (plan, kernel key, host arguments) of one run.
+
+    ``dynamics`` (:class:`~erpsim.engine.dynamics.Dynamics`) is unpacked here, into the
+    kernel's scalar and array arguments.
 
     The arguments are NumPy arrays and NumPy scalars in the order of the kernel's
     parameters, with ``Wc``, ``b``, ``means`` and ``units`` for all instances (the
@@ -207,6 +211,9 @@ def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, in
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"the cuda backend runs float32 or float64, got {dtype}")
     real = dtype.type
+    d = dynamics
+    hard_clamp, init_net, theta = d.hard_clamp, d.init_net, d.theta
+    clock_start, env_mask = d.clock_start, d.env_mask
     n_inst, n_units = b.shape
     n_items, n_ticks = x.shape[0], len(stim)
     if W.shape != (n_inst, n_units, n_units):
@@ -229,9 +236,9 @@ def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, in
                          f"(one item's outputs exceed {SHARED_BYTES} bytes of shared memory)")
     tile = max(1, min(tile, fit))
     plan = make_plan(blocks, n_units, max_warps)
-    in0, in1 = input_slice.start, input_slice.stop
+    in0, in1 = d.input_slice.start, d.input_slice.stop
     x = np.ascontiguousarray(x, dtype=dtype)
-    drive = x.copy() if hard_clamp else (gain * (2.0 * x - 1.0)).astype(dtype)
+    drive = x.copy() if hard_clamp else (d.gain * (2.0 * x - 1.0)).astype(dtype)
     init = np.full(1, init_net, dtype=dtype)
     y_init = sigmoid(init)[0]  # as the reference computes it
     theta_d = real(theta)
@@ -241,10 +248,10 @@ def kernel_arguments(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, in
                      dtype=dtype)
     args = (pack_weights(W, plan), np.ascontiguousarray(b, dtype=dtype), drive,
             np.ascontiguousarray(stim, dtype=np.bool_),
-            np.ascontiguousarray(reset, dtype=np.bool_), real(dt), real(init_net),
+            np.ascontiguousarray(reset, dtype=np.bool_), real(d.dt), real(init_net),
             real(y_init), np.bool_(y_init < theta_d), np.bool_(hard_clamp), np.uint32(in0),
-            np.uint32(in1), env_mask, np.ascontiguousarray(env_table, dtype=dtype), theta_d,
-            np.int64(clock_start), np.int64(recovery), np.bool_(env_mask.any()),
+            np.uint32(in1), env_mask, np.ascontiguousarray(d.env_table, dtype=dtype), theta_d,
+            np.int64(clock_start), np.int64(d.recovery), np.bool_(env_mask.any()),
             plan.chunks, plan.warp_start, plan.srcs, plan.src_start, group_lo, group_hi,
             counts.astype(dtype), np.bool_(record_units), means, units)
     key = (dtype.name, n_units, tile, plan.max_units)
@@ -275,10 +282,9 @@ def _batch_size(args, n_inst, tile):
     return min(fit, n_inst, 65535)
 
 
-def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slice,
-             env_mask, env_table, theta, clock_start, recovery, group_index, n_groups,
-             record_units, blocks, tile=None, max_warps=None, record_groups=None):
-    """Same interface as :func:`erpsim.engine.cpu.simulate`, on a CUDA device.
+def simulate(W, b, x, stim, reset, dynamics, *, group_index, n_groups, record_units,
+             blocks, record_groups=None, tile=None, max_warps=None):
+    """Same interface as :func:`erpsim.engine.reference.simulate`, on a CUDA device.
 
     ``tile`` (items per thread block, default :data:`TILE`) and ``max_warps`` (default
     :data:`MAX_WARPS`) tune the launch; results do not depend on them. The kernel is
@@ -292,11 +298,9 @@ def simulate(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slic
     clock = time.perf_counter
     start = clock()
     plan, key, args = kernel_arguments(
-        W, b, x, stim, reset, dt=dt, gain=gain, init_net=init_net, hard_clamp=hard_clamp,
-        input_slice=input_slice, env_mask=env_mask, env_table=env_table, theta=theta,
-        clock_start=clock_start, recovery=recovery, group_index=group_index,
-        n_groups=n_groups, record_units=record_units, blocks=blocks, tile=tile,
-        max_warps=max_warps, record_groups=record_groups)
+        W, b, x, stim, reset, dynamics, group_index=group_index, n_groups=n_groups,
+        record_units=record_units, blocks=blocks, tile=tile, max_warps=max_warps,
+        record_groups=record_groups)
     kernel = build_kernel(*key)
     tile = key[2]
     n_inst, n_items = b.shape[0], x.shape[0]

@@ -14,8 +14,9 @@ item, and each warp owns a fixed set of destination units ("chunks" of up to
    source projections, four destination units at a time (the weight of a source is
    the same for all lanes of a warp, a broadcast load; ``y[s, k]`` is a conflict-free
    shared-memory load), into a per-thread local array;
-3. ``cuda.syncthreads()``; update phase: net input, logistic, alpha clock and cap, hard
-   clamp; the new outputs overwrite the shared array (nobody reads it any more);
+3. ``cuda.syncthreads()``; update phase: net input, logistic, alpha clock and cap (the
+   scalar functions of :mod:`erpsim.engine.equations`, compiled as device functions),
+   hard clamp; the new outputs overwrite the shared array (nobody reads it any more);
 4. ``cuda.syncthreads()``; each warp writes the group means of some groups.
 
 Per-unit state (net input, clock, below-θ flag, recovery count) stays in thread-local
@@ -28,8 +29,18 @@ import numba
 import numpy as np
 from numba import cuda
 
+from erpsim.engine import equations
+
 #: Destination units summed together in the input phase (weights are padded to it).
 CHUNK = 4
+
+# The model's update (erpsim.engine.equations) as device functions, inlined into the
+# kernel's IR before typing ("always"): typed in the kernel's precision, and compiled
+# with it, so that compile_ptx needs no device.
+integrate = cuda.jit(device=True, inline="always")(equations.integrate)
+logistic = cuda.jit(device=True, inline="always")(equations.logistic)
+clock_step = cuda.jit(device=True, inline="always")(equations.clock_step)
+envelope_cap = cuda.jit(device=True, inline="always")(equations.envelope_cap)
 
 
 @lru_cache(maxsize=None)
@@ -73,7 +84,6 @@ def build_kernel(dtype, n_units, tile, max_units):
         valid = k < n_items
         n_ticks = stim.shape[0]
         n_groups = group_lo.shape[0]
-        last = env_table.shape[0] - 1
         Wi = Wc[i]
         bi = b[i]
 
@@ -154,31 +164,17 @@ def build_kernel(dtype, n_units, tile, max_units):
                         xv = drive[k, d - in0]
                     if soft and is_input:
                         v += xv
-                    h = (one - dt) * net[j] + dt * v
+                    h = integrate(net[j], v, dt, one)
                     net[j] = h
-                    sv = one / (one + math.exp(-h))
+                    sv = logistic(h, math.exp(-abs(h)), one)
                     y = sv
                     if use_env and env_mask[d]:
-                        cl = clock[j]
-                        running = cl >= 0
-                        if running:
-                            cl += 1
-                        elif below[j] and sv >= theta:
-                            cl = clock_start
-                        if recovery > 0:
-                            if running and sv < theta:
-                                run_below[j] += 1
-                            else:
-                                run_below[j] = 0
-                            if running and run_below[j] >= recovery:
-                                cl = -1
-                                run_below[j] = 0
-                        below[j] = sv < theta
+                        cl, bl, rb = clock_step(clock[j], below[j], run_below[j], sv,
+                                                theta, clock_start, recovery)
                         clock[j] = cl
-                        if cl >= 0:
-                            cap = env_table[cl if cl < last else last]
-                            if cap < sv:
-                                y = cap
+                        below[j] = bl
+                        run_below[j] = rb
+                        y = envelope_cap(sv, cl, env_table)
                     if clamp and is_input:
                         y = xv
                     ys[d * utile + lane] = y

@@ -15,11 +15,18 @@ stays at ``exp(-708)``, and the logistic of ``v < -708`` is returned as that val
 instead of a subnormal number. NaN propagates.
 
 Callers must be compiled with ``error_model="numpy"`` for the division to vectorise.
+
+The logistic's formula itself is :func:`erpsim.engine.equations.logistic` (shared with the
+CUDA kernel); this module supplies its exponential for the CPU.
 """
 import math
 
 import numpy as np
 from numba import njit
+
+from erpsim.engine import equations
+
+_logistic_from_exp = njit(inline="always", error_model="numpy")(equations.logistic)
 
 _LOG2E = 1.4426950408889634
 _LN2_HI = 6.93147180369123816490e-01  # upper bits of ln 2: n · _LN2_HI is exact
@@ -53,7 +60,6 @@ def exp_nonpositive(x):
 
 @njit(inline="always", error_model="numpy")
 def logistic(v):
-    """σ(v) = 1 / (1 + exp(-v)), in float64 whatever the type of ``v``."""
-    z = exp_nonpositive(-abs(np.float64(v)))
-    inv = 1.0 / (1.0 + z)
-    return inv if v >= 0 else z * inv
+    """σ(v) = 1 / (1 + exp(-v)), in float64 whatever the type of ``v``
+    (:func:`erpsim.engine.equations.logistic` with :func:`exp_nonpositive`)."""
+    return _logistic_from_exp(v, exp_nonpositive(-abs(np.float64(v))), 1.0)

@@ -1,5 +1,10 @@
 """Pure-NumPy reference of the simulation: the oracle the other backends must match.
 
+This module is deliberately independent of :mod:`erpsim.engine.equations`, the scalar
+update that the compiled backends (numba CPU and CUDA) share: it is a separate,
+array-form transcription of the spec, so that an error in the shared equations shows
+up as a disagreement with it instead of being copied into the oracle.
+
 Spec section 3: every tick all units compute their net input from the previous tick's
 outputs, then all update together:
 
@@ -12,6 +17,7 @@ import numpy as np
 
 
 def sigmoid(x):
+    """σ(x) = 1 / (1 + exp(-x)), elementwise (array in, array out, dtype kept)."""
     return 1.0 / (1.0 + np.exp(-x))
 
 
@@ -51,8 +57,7 @@ def envelope_step(s, clock, below, run_below, env_mask, env_table, theta, clock_
     return np.where(capped, np.minimum(s, cap), s)
 
 
-def run_ticks(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_slice,
-              env_mask, env_table, theta, clock_start, recovery):
+def run_ticks(W, b, x, stim, reset, dynamics):
     """Run every instance on every item, yielding each tick's state.
 
     Parameters
@@ -62,10 +67,8 @@ def run_ticks(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_sli
     x : ndarray (n_items, n_input)
         Letter bits (0/1).
     stim, reset : ndarray of bool (n_ticks,)
-    env_mask : ndarray of bool (n_units,)
-        Units that carry the envelope (all False for the ERP model).
-    env_table : ndarray (n_table,)
-        E(0), E(1), ...; clocks past the end use the last value.
+    dynamics : Dynamics
+        The parameters of the update (:class:`erpsim.engine.dynamics.Dynamics`).
 
     Yields
     ------
@@ -73,6 +76,8 @@ def run_ticks(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_sli
         The outputs the tick's net input was computed from, the uncapped outputs σ(net)
         and the tick's outputs. The arrays are not modified afterwards.
     """
+    d = dynamics
+    dt, init_net, theta, input_slice = d.dt, d.init_net, d.theta, d.input_slice
     dtype = W.dtype
     shape = (b.shape[0], x.shape[0], b.shape[1])
     net = np.full(shape, init_net, dtype=dtype)
@@ -81,9 +86,9 @@ def run_ticks(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_sli
     clock = np.full(shape, -1, dtype=np.int64)
     below = y_init < theta
     run_below = np.zeros(shape, dtype=np.int64)
-    drive = (gain * (2.0 * x - 1.0)).astype(dtype)
+    drive = (d.gain * (2.0 * x - 1.0)).astype(dtype)
     W_T = np.swapaxes(W, 1, 2)
-    use_envelope = env_mask.any()
+    use_envelope = d.env_mask.any()
     for t in range(len(stim)):
         if reset[t]:
             net = np.full(shape, init_net, dtype=dtype)
@@ -91,33 +96,39 @@ def run_ticks(W, b, x, stim, reset, *, dt, gain, init_net, hard_clamp, input_sli
             below[:] = y_init < theta
         prev = y
         inp = np.matmul(prev, W_T) + b[:, None, :]
-        if stim[t] and not hard_clamp:
+        if stim[t] and not d.hard_clamp:
             inp[..., input_slice] += drive
         net = (1.0 - dt) * net + dt * inp
         s = sigmoid(net)
         if use_envelope:
-            y = envelope_step(s, clock, below, run_below, env_mask, env_table, theta,
-                              clock_start, recovery)
+            y = envelope_step(s, clock, below, run_below, d.env_mask, d.env_table, theta,
+                              d.clock_start, d.recovery)
         else:
             y = s
-        if stim[t] and hard_clamp:
+        if stim[t] and d.hard_clamp:
             y = y.copy()
             y[..., input_slice] = x
         yield prev, s, y
 
 
-def simulate(W, b, x, stim, reset, *, group_index, n_groups, record_units,
-             record_groups=None, **params):
+def simulate(W, b, x, stim, reset, dynamics, *, group_index, n_groups, record_units,
+             blocks, record_groups=None):
     """Run every instance on every item for the ticks of a schedule.
+
+    The interface every simulation backend implements (see
+    :mod:`erpsim.engine.registry`).
 
     Parameters
     ----------
-    W, b, x, stim, reset, **params
-        See :func:`run_ticks`.
+    W, b, x, stim, reset, dynamics
+        See :func:`run_ticks`; ``W`` and ``b`` in the run's dtype.
     group_index : ndarray of int (n_units,)
         Group of each unit; group means are recorded.
     n_groups : int
     record_units : bool
+    blocks : ndarray of int (n_blocks, 4)
+        The projections' unit ranges (dst0, dst1, src0, src1). Not used here: the
+        reference multiplies the full matrices, where absent connections are zero.
     record_groups : ndarray of int (n_recorded,) or None
         The groups whose means are recorded, in this order (default: all).
 
@@ -135,7 +146,7 @@ def simulate(W, b, x, stim, reset, *, group_index, n_groups, record_units,
     onehot = onehot[:, record_groups]
     means = np.empty((n_inst, n_items, n_ticks, len(record_groups)), dtype=dtype)
     units = np.empty((n_inst, n_items, n_ticks, n_units), dtype=dtype) if record_units else None
-    for t, (_, _, y) in enumerate(run_ticks(W, b, x, stim, reset, **params)):
+    for t, (_, _, y) in enumerate(run_ticks(W, b, x, stim, reset, dynamics)):
         means[:, :, t] = y @ onehot
         if record_units:
             units[:, :, t] = y

@@ -12,11 +12,8 @@ import xarray as xr
 from erpsim._version import __version__
 from erpsim.utils.atomic import atomic_write
 from erpsim.model.coding import get_coding
-from erpsim.model.config import Envelope
-from erpsim.engine import group_indices, make_schedule, run
+from erpsim.engine import CONFIG, group_indices, make_schedule, resolve_envelope, run
 from erpsim.model.lexicon import Lexicon, load_lexicon
-
-_DEFAULT = object()
 
 
 def _as_items(items):
@@ -36,7 +33,7 @@ def _as_items(items):
     return items, {}
 
 
-def simulate(network, items=None, *, presentations=1, envelope=_DEFAULT, protocol=None,
+def simulate(network, items=None, *, presentations=1, envelope=CONFIG, protocol=None,
              gap=None, backend="numba", record_units=False, dtype=None, groups=None):
     """Simulate every instance of ``network`` on ``items``.
 
@@ -48,13 +45,15 @@ def simulate(network, items=None, *, presentations=1, envelope=_DEFAULT, protoco
         result carries the item type, frequency and neighbourhood size.
     presentations : int
         1 for single trials, 2 for repetition pairs (spec section 6).
-    envelope : Envelope, None or False
-        Alpha envelope; default ``network.config.envelope``. None or False: no
-        envelope (the ERP model, the control).
+    envelope : Envelope, None or "config"
+        Alpha envelope. ``"config"`` (default, :data:`erpsim.engine.CONFIG`): the
+        network's configured one, ``network.config.envelope``; None: no envelope (the
+        ERP model, the control). ``False`` is a deprecated spelling of None.
     protocol, gap
         Repetition protocol (default from the configuration), see
         :func:`erpsim.engine.make_schedule`.
-    backend : {"numba", "numpy", "cuda"}
+    backend : str
+        A backend of :func:`erpsim.engine.registry.names` (default ``"numba"``).
     record_units : bool
         Also keep every unit's output (memory: instances x items x presentations x
         ticks x units values).
@@ -74,12 +73,7 @@ def simulate(network, items=None, *, presentations=1, envelope=_DEFAULT, protoco
     coding = get_coding(config.coding, n_slots=config.n_slots)
     strings, coords = _as_items(items)
     x = coding.encode(strings)
-    if envelope is _DEFAULT:
-        envelope = config.envelope
-    if envelope is False:
-        envelope = None
-    if envelope is not None and not isinstance(envelope, Envelope):
-        raise TypeError(f"envelope must be an Envelope, None or False, got {type(envelope).__name__}")
+    envelope = resolve_envelope(network, envelope)
     schedule = make_schedule(config, presentations, protocol, gap)
     means, units = run(network, x, schedule, envelope=envelope, backend=backend,
                        record_units=record_units, dtype=dtype, groups=groups)

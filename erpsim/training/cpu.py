@@ -262,11 +262,11 @@ def _workspace(n_tasks, n, n_late, width):
     return loss_part, dW_part, db_part, by_unit, by_tick
 
 
-def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, mask, *,
-                  blocks, active=None, **params):
-    """Same interface and results as :func:`erpsim.training.reference.loss_and_grad`
-    (plus ``blocks`` and ``active``, a boolean per instance: inactive instances get a
-    zero gradient and are not computed). float64 only."""
+def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, mask,
+                  dynamics, *, blocks, active=None):
+    """Same interface and results as :func:`erpsim.training.reference.loss_and_grad`;
+    ``blocks`` limits the sums to the projections that exist, inactive instances are
+    not computed. float64 only."""
     n_inst, n = b.shape
     n_tiles, width = tile_layout(n_inst, x.shape[0])
     active = np.ones(n_inst, dtype=np.bool_) if active is None else np.asarray(active, dtype=np.bool_)
@@ -274,16 +274,17 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
     loss_part, dW_part, db_part, by_unit, by_tick = _workspace(n_inst * n_tiles, n, n_late, width)
     f64 = np.float64
     W = np.ascontiguousarray(W, dtype=f64)
+    d = dynamics
     grad_kernel(W, np.ascontiguousarray(np.swapaxes(W, 1, 2)), np.ascontiguousarray(b, dtype=f64),
                 np.ascontiguousarray(x, dtype=f64), np.ascontiguousarray(target, dtype=f64),
                 np.ascontiguousarray(weights, dtype=f64), np.asarray(stim, dtype=np.bool_),
                 np.asarray(reset, dtype=np.bool_), np.asarray(targets_at, dtype=np.bool_),
-                f64(params["dt"]), f64(params["gain"]), f64(params["init_net"]),
-                bool(params["hard_clamp"]), params["input_slice"].start, sem_slice.start,
-                sem_slice.stop, n_tiles, width, shared_prefix_length(stim), np.asarray(params["env_mask"], dtype=np.bool_),
-                np.asarray(params["env_table"], dtype=f64), f64(params["theta"]),
-                int(params["clock_start"]), int(params["recovery"]),
-                np.asarray(blocks, dtype=np.int64), active, loss_part, dW_part, db_part, by_unit, by_tick)
+                f64(d.dt), f64(d.gain), f64(d.init_net), bool(d.hard_clamp),
+                d.input_slice.start, sem_slice.start, sem_slice.stop, n_tiles, width,
+                shared_prefix_length(stim), np.asarray(d.env_mask, dtype=np.bool_),
+                np.asarray(d.env_table, dtype=f64), f64(d.theta), int(d.clock_start),
+                int(d.recovery), np.asarray(blocks, dtype=np.int64), active, loss_part,
+                dW_part, db_part, by_unit, by_tick)
     loss = loss_part.reshape(n_inst, n_tiles).sum(axis=1)
     dW = dW_part.reshape(n_inst, n_tiles, n, n).sum(axis=1)
     db = db_part.reshape(n_inst, n_tiles, n).sum(axis=1)

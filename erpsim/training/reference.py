@@ -26,15 +26,15 @@ from erpsim.engine.reference import run_ticks, sigmoid
 EPS = 1e-12
 
 
-def forward(W, b, x, stim, reset, **params):
+def forward(W, b, x, stim, reset, dynamics):
     """Run the network and keep what the backward pass needs.
 
     Parameters
     ----------
     W : ndarray (n_inst, n, n);  b : ndarray (n_inst, n);  x : ndarray (n_items, n_in)
     stim, reset : ndarray of bool (n_ticks,)
-    **params
-        The dynamics' parameters, see :func:`erpsim.engine.reference.run_ticks`.
+    dynamics : Dynamics
+        The update's parameters (:class:`erpsim.engine.dynamics.Dynamics`).
 
     Returns
     -------
@@ -48,16 +48,18 @@ def forward(W, b, x, stim, reset, **params):
     ss = np.empty((n_ticks,) + shape)
     prevs = np.empty((n_ticks,) + shape)
     capped = np.zeros((n_ticks,) + shape, dtype=bool)
-    ys[0] = sigmoid(np.full(shape, params["init_net"]))
-    for t, (prev, s, y) in enumerate(run_ticks(W, b, x, stim, reset, **params)):
+    ys[0] = sigmoid(np.full(shape, dynamics.init_net))
+    for t, (prev, s, y) in enumerate(run_ticks(W, b, x, stim, reset, dynamics)):
         prevs[t], ss[t], ys[t + 1] = prev, s, y
-        capped[t] = (y < s) & params["env_mask"]
+        capped[t] = (y < s) & dynamics.env_mask
     return {"y": ys, "s": ss, "capped": capped, "prev": prevs}
 
 
 def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, mask,
-                  active=None, **params):
+                  dynamics, *, blocks, active=None):
     """Loss and its gradient with respect to W and b, per instance.
+
+    The interface every training backend implements (see :mod:`erpsim.engine.registry`).
 
     Parameters
     ----------
@@ -69,6 +71,10 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
         The semantic excitatory units.
     mask : ndarray of bool (n, n)
         Existing projections; the gradient is zero elsewhere.
+    dynamics : Dynamics
+        The update's parameters (:class:`erpsim.engine.dynamics.Dynamics`).
+    blocks : ndarray of int (n_blocks, 4)
+        The projections' unit ranges; not used here (``mask`` zeroes the rest).
     active : ndarray of bool (n_inst,) or None
         Instances to compute (default all); the others get zero loss and gradient.
 
@@ -83,10 +89,10 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
         if active.any():
             loss[active], dW[active], db[active] = loss_and_grad(
                 W[active], b[active], x, target, weights, stim, reset, targets_at,
-                sem_slice, mask, **params)
+                sem_slice, mask, dynamics, blocks=blocks)
         return loss, dW, db
-    dt, hard_clamp, input_slice = params["dt"], params["hard_clamp"], params["input_slice"]
-    fw = forward(W, b, x, stim, reset, **params)
+    dt, hard_clamp, input_slice = dynamics.dt, dynamics.hard_clamp, dynamics.input_slice
+    fw = forward(W, b, x, stim, reset, dynamics)
     n_ticks = len(stim)
     n_inst, n = b.shape
     w = weights[None, :, None]

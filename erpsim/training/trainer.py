@@ -1,6 +1,5 @@
 """Training the ERP model: pretraining, then full-batch BPTT with Adam (spec section 4)."""
 import hashlib
-import importlib
 import io
 import json
 from dataclasses import asdict, dataclass
@@ -11,14 +10,22 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from erpsim import engine
+from erpsim.engine import registry
 from erpsim.utils.atomic import atomic_write_bytes
+from erpsim.utils.deprecation import warn_moved
 from erpsim.model.coding import get_coding
 from erpsim.model.lexicon import Lexicon, random_semantics
 from erpsim.model.network import project_signs
 from erpsim.training.autoencoder import pretrain_autoencoder
 from erpsim.training.optim import Adam
 
-GRADIENTS = {"numpy": "erpsim.training.reference", "numba": "erpsim.training.cpu"}
+
+def __getattr__(name):
+    if name == "GRADIENTS":
+        warn_moved("erpsim.training.trainer.GRADIENTS",
+                   "erpsim.engine.registry (Backend.gradients)")
+        return {b.name: b.gradients for b in registry.BACKENDS if b.trains}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -47,8 +54,9 @@ class TrainingSettings:
         its learning rate halves. None disables this.
     with_envelope : bool
         Train with the configuration's alpha envelope on.
-    backend : {"numba", "numpy"}
-        Gradient implementation.
+    backend : str
+        Gradient implementation: a training backend of
+        :func:`erpsim.engine.registry.names` (``names(trains=True)``).
     """
 
     max_epochs: int = 6000
@@ -64,8 +72,7 @@ class TrainingSettings:
     backend: str = "numba"
 
     def __post_init__(self):
-        if self.backend not in GRADIENTS:
-            raise ValueError(f"unknown training backend {self.backend!r}; choose from {tuple(GRADIENTS)}")
+        registry.get(self.backend, trains=True)  # ValueError naming the choices
         for name in ("max_epochs", "check_every", "n_active"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
@@ -112,7 +119,8 @@ def semantic_accuracy(network, x, patterns, envelope=None, backend="numba"):
 
 
 def _grad_params(network, envelope, schedule):
-    return engine.dynamics_params(network, envelope, schedule.n_ticks)
+    """The :class:`~erpsim.engine.dynamics.Dynamics` of training (float64)."""
+    return engine.Dynamics.from_network(network, envelope, schedule.n_ticks)
 
 
 def _digest(*chunks):
@@ -213,15 +221,15 @@ def prepare_problem(network, lexicon, settings):
     schedule = engine.make_schedule(config, 1)
     targets_at = target_ticks(schedule, config.n_targets)
     params = _grad_params(network, envelope, schedule)
-    grads = importlib.import_module(GRADIENTS[settings.backend])
-    extra = {"blocks": arch.blocks} if settings.backend == "numba" else {}
+    grads = registry.get(settings.backend, trains=True).gradient_module()
     gain = arch.weight_gain(config.inh_gain) if config.inh_gain != 1.0 else None
 
     def loss_and_grad(W, b, active=None):
         W_eff = W if gain is None else W * gain
         loss, dW, db = grads.loss_and_grad(W_eff, b, x, patterns, weights, schedule.stim,
                                            schedule.reset, targets_at, arch.semantic_slice,
-                                           arch.mask, active=active, **params, **extra)
+                                           arch.mask, params, blocks=arch.blocks,
+                                           active=active)
         return loss, (dW if gain is None else dW * gain), db
 
     return TrainingProblem(trained, x, patterns, weights, envelope, schedule, targets_at,
