@@ -19,6 +19,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import xarray as xr
 
+from erpsim.simulation.timebase import N400_SEARCH, deprecated_constants, window_of
+from erpsim.utils.check import _check_option, _check_time_range, _check_times
+from erpsim.utils.docs import fill_doc
+
 __all__ = [
     "Window",
     "fwhm_window",
@@ -26,14 +30,11 @@ __all__ = [
     "human_window",
     "window_mean",
     "condition_windows",
-    "MODEL_SEARCH",
     "HUMAN_SEARCH",
     "WINDOW_RULES",
     "HALF_RULES",
 ]
 
-#: Default N400 search window of the model, in ticks (stimulus onset = tick 20).
-MODEL_SEARCH = (20, 38)
 #: Default N400 search window of the human data, in ms after stimulus onset.
 HUMAN_SEARCH = (250, 450)
 #: Ways of choosing the curve(s) the FWHM rule is applied to (see :func:`model_window`).
@@ -47,13 +48,6 @@ _TIME_UNITS = {"tick": "tick", "time_ms": "ms"}
 
 
 # --------------------------------------------------------------------------- helpers
-def _check_option(name, value, allowed):
-    """Raise ValueError unless ``value`` is one of ``allowed``."""
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, allowed))}")
-    return value
-
-
 def _time_dim(arr, dim=None):
     """Name of the time dimension of a DataArray (``dim``, ``tick`` or ``time_ms``)."""
     if dim is not None:
@@ -66,23 +60,6 @@ def _time_dim(arr, dim=None):
             "cannot tell the time dimension of an array with dims "
             f"{arr.dims}: expected exactly one of 'tick' or 'time_ms'; pass dim=")
     return found[0]
-
-
-def _check_times(times, n):
-    """Validate a 1-D time axis of length ``n`` (finite, strictly increasing)."""
-    times = np.asarray(times, dtype=float)
-    if times.ndim != 1:
-        raise ValueError(f"times must be 1-D, got shape {times.shape}")
-    if times.size != n:
-        raise ValueError(
-            f"curve and times have mismatched lengths: {n} samples vs {times.size} times")
-    if n == 0:
-        raise ValueError("the curve is empty")
-    if not np.all(np.isfinite(times)):
-        raise ValueError("times contain NaN or infinite values")
-    if n > 1 and not np.all(np.diff(times) > 0):
-        raise ValueError("times must be strictly increasing")
-    return times
 
 
 def _as_curve(curve, times, dim, unit, *, one_d=True):
@@ -134,11 +111,7 @@ def _search_indices(times, search):
             raise ValueError(f"search window {search!r} must be finite")
         if lo >= hi:
             raise ValueError(f"search window {search!r} must have lo < hi")
-        tol = 1e-9 * max(1.0, abs(times[0]), abs(times[-1]))
-        if lo < times[0] - tol or hi > times[-1] + tol:
-            raise ValueError(
-                f"search window ({lo:g}, {hi:g}) lies outside the data, which span "
-                f"{times[0]:g} to {times[-1]:g}")
+        _check_time_range(lo, hi, times, "search window")
     idx = np.flatnonzero((times >= lo) & (times <= hi))
     if idx.size < 2:
         raise ValueError(
@@ -372,16 +345,15 @@ def _tag(window, orientation):
     return replace(window, orientation=orientation)
 
 
-def model_window(serp, rule="grand_average", search=MODEL_SEARCH, *, half="midrange",
+@fill_doc
+def model_window(serp, rule="grand_average", search=None, *, half="midrange",
                  interpolate=False, dim=None, first=1, second=2,
                  type_dim="item_type", presentation_dim="presentation"):
     """FWHM window(s) of a model sERP (N400 positive).
 
     Parameters
     ----------
-    serp : xarray.DataArray
-        Mean semantic activation with a ``tick`` dimension (or ``dim``) and optionally
-        ``item_type``, ``presentation``, ``instance`` or any other dims.
+    %(serp_time)s
     rule : str
         Which curve(s) the FWHM rule is applied to:
 
@@ -401,16 +373,12 @@ def model_window(serp, rule="grand_average", search=MODEL_SEARCH, *, half="midra
             than second, is positive), averaged over every other dim.
         ``"per_type_difference"``
             The difference wave per item type.
-    search : (float, float)
-        Search window in ticks, inclusive; default ticks 20-38 (the figure's window).
-    half, interpolate
-        See :func:`fwhm_window`.
+    %(model_search)s
+    %(half_interpolate)s
     dim : str, optional
         Time dimension if not ``tick``.
-    first, second
-        Labels of the first and second presentation (default 1 and 2).
-    type_dim, presentation_dim : str
-        Names of the item type and presentation dims.
+    %(first_second)s
+    %(type_presentation_dims)s
 
     Returns
     -------
@@ -418,6 +386,10 @@ def model_window(serp, rule="grand_average", search=MODEL_SEARCH, *, half="midra
         A :class:`Window` for ``"grand_average"`` and ``"difference"``; otherwise a dict
         keyed by item type, presentation or ``(item_type, presentation)``.
     """
+    if search is None:
+        if not isinstance(serp, xr.DataArray):
+            raise ValueError(f"expected an xarray.DataArray, got {type(serp).__name__}")
+        search = window_of(serp, N400_SEARCH, clip=True, dim=_time_dim(serp, dim))
     return condition_windows(serp, rule=rule, search=search, orientation=+1, half=half,
                              interpolate=interpolate, dim=dim, first=first, second=second,
                              type_dim=type_dim, presentation_dim=presentation_dim)
@@ -501,10 +473,7 @@ def window_mean(curve, times=None, window=None, *, dim=None):
         raise ValueError("the curve is empty")
     if np.all(np.isnan(values)):
         raise ValueError("the curve is all NaN")
-    tol = 1e-9 * max(1.0, abs(t[0]), abs(t[-1]))
-    if lo < t[0] - tol or hi > t[-1] + tol:
-        raise ValueError(f"window ({lo:g}, {hi:g}) lies outside the data, which span "
-                         f"{t[0]:g} to {t[-1]:g}")
+    tol = _check_time_range(lo, hi, t, "window")
     mask = (t >= lo - tol) & (t <= hi + tol)
     if not mask.any():
         raise ValueError(f"window ({lo:g}, {hi:g}) holds no samples")
@@ -515,3 +484,6 @@ def window_mean(curve, times=None, window=None, *, dim=None):
         return out
     out = values[..., mask].mean(axis=-1)
     return float(out) if out.ndim == 0 else out
+
+
+__getattr__ = deprecated_constants(__name__, ("MODEL_SEARCH",))

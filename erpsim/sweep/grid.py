@@ -47,7 +47,7 @@ POINT_VERSION = 1
 SECTIONS = ("config", "envelope", "training")
 TOP_LEVEL = SECTIONS + ("seeds", "lexicon", "n_per_type", "lexicon_seed", "name", "model")
 #: ModelConfig fields that cannot be set from a grid (the envelope has its own section).
-_CONFIG_EXCLUDED = ("envelope", "extra")
+_CONFIG_EXCLUDED = ("envelope",)
 #: ModelConfig fields that do not change training (single-trial schedule): a model trained
 #: once serves every value of them.
 _TEST_ONLY_CONFIG = ("protocol", "gap")
@@ -378,7 +378,6 @@ class Grid:
                 raise ValueError(f"invalid grid point {where}: {err}") from None
             config_d = config.to_dict()
             config_d.pop("envelope")
-            config_d.pop("extra", None)
             env_d = None if envelope is None else config.to_dict()["envelope"]
             train_d = None if settings is None else dataclasses.asdict(settings)
             model_config = {k: v for k, v in config_d.items() if k not in _TEST_ONLY_CONFIG}
@@ -433,10 +432,9 @@ class _TrainedModel:
         return cls(str(Path(path).resolve()), sha256(path), network.n_instances, network.config)
 
     def config_fields(self):
-        """The file's ModelConfig fields (without envelope and extras)."""
+        """The file's ModelConfig fields (without the envelope)."""
         fields = self.config.to_dict()
         fields.pop("envelope")
-        fields.pop("extra", None)
         return fields
 
 
