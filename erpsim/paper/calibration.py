@@ -8,7 +8,9 @@ ranking score is the mean of the two RMSEs. Candidates are also checked for two
 things the RMSE does not see: that the model still reads — the trained items' semantics
 correct at the last tick (mean over instances of :func:`trained_accuracy` at least
 ``MIN_ACCURACY``) — and the qualitative repetition pattern of the published words curves
-(second peak lower and earlier, lower mean in the published FWHM window, ticks 26-31).
+(second peak lower and earlier, lower mean in the published FWHM window, ticks 26-31,
+i.e. ticks 6-11 after onset). Windows are stated in ticks after onset
+(:mod:`erpsim.simulation.timebase`) and read the onset from each curve.
 The ranking puts accurate candidates first, then those with the pattern, then by score.
 """
 import itertools
@@ -17,13 +19,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from erpsim.model.config import Envelope
 from erpsim.io.datasets import load_published_words
-from erpsim.simulation.trials import serp_by_type, simulate_repetition
+from erpsim.model.config import Envelope
+from erpsim.simulation.results import serp_by_type
+from erpsim.simulation import timebase
+from erpsim.simulation.trials import simulate_repetition
 
-SCORE_TICKS = (20, 38)
-PUBLISHED_WINDOW = (26, 31)
 MIN_ACCURACY = 0.99
+
+
+def _ticks(curves, window):
+    """The tick labels of an onset-relative window in ``curves`` (numpy array)."""
+    lo, hi = timebase.window_of(curves, window)
+    return np.arange(lo, hi + 1)
 
 
 def score_words(curves, published=None):
@@ -32,9 +40,12 @@ def score_words(curves, published=None):
     Parameters
     ----------
     curves : xarray.DataArray, dims (presentation, tick)
-        Mean words sERP per presentation, covering ticks 20-38.
+        Mean words sERP per presentation, covering ticks 0-18 after the onset in
+        ``tick.attrs["onset_tick"]`` (:data:`~erpsim.simulation.timebase.FIGURE_WINDOW`;
+        ticks 20-38 for onset 20).
     published : xarray.DataArray or None
-        Default :func:`erpsim.io.datasets.load_published_words`.
+        Default :func:`erpsim.io.datasets.load_published_words`. Curves and target are
+        aligned on ticks after their onsets.
 
     Returns
     -------
@@ -42,21 +53,23 @@ def score_words(curves, published=None):
         ``r1``, ``r2`` (correlations), ``rmse1``, ``rmse2`` and ``score`` (mean RMSE).
     """
     published = load_published_words() if published is None else published
-    ticks = np.arange(SCORE_TICKS[0], SCORE_TICKS[1] + 1)
+    ticks = _ticks(curves, timebase.FIGURE_WINDOW)
+    target_ticks = _ticks(published, timebase.FIGURE_WINDOW)
     missing = set(ticks) - set(np.asarray(curves["tick"].values))
     if missing:
-        raise ValueError(f"curves lack ticks {sorted(missing)} of the scored window {SCORE_TICKS}")
+        raise ValueError(f"curves lack ticks {sorted(missing)} of the scored window "
+                         f"{ticks[0]}-{ticks[-1]}")
     out = {}
     for p in (1, 2):
         model = np.asarray(curves.sel(presentation=p, tick=ticks).values, dtype=float)
-        target = np.asarray(published.sel(presentation=p, tick=ticks).values, dtype=float)
+        target = np.asarray(published.sel(presentation=p, tick=target_ticks).values, dtype=float)
         if np.std(model) == 0:
             out[f"r{p}"] = np.nan
         else:
             out[f"r{p}"] = float(np.corrcoef(model, target)[0, 1])
         out[f"rmse{p}"] = float(np.sqrt(np.mean((model - target) ** 2)))
     out["score"] = 0.5 * (out["rmse1"] + out["rmse2"])
-    window = np.arange(PUBLISHED_WINDOW[0], PUBLISHED_WINDOW[1] + 1)
+    window = _ticks(curves, timebase.PUBLISHED_WINDOW)
     scored = curves.sel(tick=ticks)
     peak = scored.max("tick")
     peak_tick = scored["tick"].values[scored.argmax("tick").values]
@@ -253,3 +266,6 @@ def envelope_of(row):
         return Envelope("alpha", float(row["theta"]), peak=float(row["peak"]), **common)
     return Envelope("biexp", float(row["theta"]), tau_rise=float(row["tau_rise"]),
                     tau_decay=float(row["tau_decay"]), **common)
+
+
+__getattr__ = timebase.deprecated_constants(__name__, ("SCORE_TICKS", "PUBLISHED_WINDOW"))

@@ -11,11 +11,9 @@ import json
 import numpy as np
 import xarray as xr
 
-from erpsim.analysis import model_spectrum, model_window, window_mean
-from erpsim.analysis.windows import MODEL_SEARCH
-from erpsim.model.lexicon import ITEM_TYPES, TRAINED_TYPES
+from erpsim.model.lexicon import TRAINED_TYPES
 from erpsim.model.network import Network
-from erpsim.simulation.trials import serp_by_type, simulate_repetition
+from erpsim.paper.pipeline import analyse_models, simulate_models
 
 #: Data variables of a point's result (see :func:`analyse_point`).
 VARIABLES = ("serp", "window_mean", "repetition_effect", "spectrum", "window_start",
@@ -54,21 +52,6 @@ def load_instance(point):
     network = Network.load(point.model_file).select(point.seed)
     network.meta["model_key"] = point.model_key
     return network
-
-
-def search_window(config):
-    """The FWHM search window in ticks: :data:`MODEL_SEARCH` relative to onset, clipped
-    to the recorded ticks (ticks 20-38 for the default timing)."""
-    onset, last = config.onset_tick, config.onset_tick + config.n_stim - 1
-    lo = onset + (MODEL_SEARCH[0] - 20)
-    hi = min(onset + (MODEL_SEARCH[1] - 20), last)
-    return (lo, hi)
-
-
-def spectrum_samples(config):
-    """Samples and FFT length of the spectra: the stimulus ticks (20-39, n_fft 20 by default)."""
-    onset = config.onset_tick
-    return (onset, onset + config.n_stim - 1), config.n_stim
 
 
 def _lexical_decision(ds, network):
@@ -121,22 +104,20 @@ def analyse_point(point, lexicon, network, *, backend="numba"):
         raise ValueError(f"a sweep point analyses one instance, got {network.n_instances}")
     config = point.model_config()
     network = Network(config, network.W, network.b, network.seeds, network.meta)
-    envelope = config.envelope
-    runs = [("alpha", envelope), ("control", False)] if envelope is not None else [("control", False)]
-    serps, ld = {}, {}
-    for model, env in runs:
-        ds = simulate_repetition(network, lexicon, envelope=env, backend=backend,
-                                 record_units=True)
+    ld = {}
+
+    def lexical_decision(model, ds):
         ld[model] = _lexical_decision(ds, network)
-        serps[model] = serp_by_type(ds).isel(instance=0, drop=True)
-    models = [m for m, _ in runs]
-    serp = xr.concat([serps[m] for m in models], dim=xr.DataArray(models, dims="model"))
-    present = [t for t in ITEM_TYPES if t in serp["item_type"].values]
-    serp = serp.reindex(item_type=present)
-    window = model_window(serp.sel(model=models[0]), search=search_window(config))
-    wm = window_mean(serp, window=window)
-    samples, n_fft = spectrum_samples(config)
-    spectrum = model_spectrum(serp, samples=samples, n_fft=n_fft)
+
+    serps = simulate_models(network, lexicon, config.envelope, backend=backend, groups=None,
+                            record_units=True, on_result=lexical_decision)
+    models = list(serps)
+    stack = xr.DataArray(models, dims="model")
+    serp = xr.concat([serps[m].isel(instance=0, drop=True) for m in models], dim=stack)
+    result = analyse_models({m: serp.sel(model=m, drop=True) for m in models}, n_stim=config.n_stim)
+    window = result.window
+    wm = xr.concat([result.window_mean[m] for m in models], dim=stack)
+    spectrum = xr.concat([result.spectra[m] for m in models], dim=stack)
     meta = network.meta
 
     def scalar(key):
