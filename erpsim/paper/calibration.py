@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from erpsim.io.datasets import load_published_words
 from erpsim.model.config import Envelope
@@ -148,7 +149,8 @@ def describe(envelope):
     return d
 
 
-def search_base(network, lexicon, *, blanks, init_nets, inh_gains=(1.0,), backend="numba"):
+def search_base(network, lexicon, *, blanks, init_nets, inh_gains=(1.0,), backend="numba",
+                progress=False):
     """Stage 1: the base dynamics of the first presentation, without the envelope.
 
     Scores every (blank length, initial net input, inhibition gain) combination on the
@@ -157,13 +159,17 @@ def search_base(network, lexicon, *, blanks, init_nets, inh_gains=(1.0,), backen
     The inhibition gain (``ModelConfig.inh_gain``) multiplies the trained inhibitory
     weights.
 
+    progress : bool
+        Show a progress bar (one step per combination).
+
     Returns
     -------
     pandas.DataFrame sorted by accuracy (at least ``MIN_ACCURACY`` first), then ``rmse1``.
     """
     published = load_published_words()
     rows = []
-    for gain, blank, init_net in itertools.product(inh_gains, blanks, init_nets):
+    combos = list(itertools.product(inh_gains, blanks, init_nets))
+    for gain, blank, init_net in tqdm(combos, desc="base search", disable=not progress):
         net = network.with_config(n_blank=blank, init_net=init_net, inh_gain=gain)
         scores = score_words(words_curves(net, lexicon, None, backend), published)
         rows.append({"n_blank": blank, "init_net": init_net, "inh_gain": gain,
@@ -193,7 +199,6 @@ def search_test_time(network, lexicon, *, bases=((20, 0.0, 1.0),), grid=None, ba
     pandas.DataFrame, one row per candidate (the no-envelope control included), sorted
     by score.
     """
-    from tqdm.auto import tqdm
     grid = grid or EnvelopeGrid()
     envelopes = list(grid.envelopes())
     published = load_published_words()
@@ -214,7 +219,7 @@ def search_test_time(network, lexicon, *, bases=((20, 0.0, 1.0),), grid=None, ba
 
 def search_clock_and_protocol(network, lexicon, candidates, *, recoveries=(None, 3, 10),
                               protocols=(("reset", 0), ("gap", 0), ("gap", 10), ("gap", 20)),
-                              backend="numba"):
+                              backend="numba", progress=False):
     """Stage 2b: the clock's recovery rule and the repetition protocol's timing.
 
     Parameters
@@ -227,6 +232,8 @@ def search_clock_and_protocol(network, lexicon, candidates, *, recoveries=(None,
     protocols : sequence of (str, int)
         ("reset", 0): presentations start from the initial state, clocks carried over;
         ("gap", G): activations carried over through G blank ticks.
+    progress : bool
+        Show a progress bar (one step per candidate).
 
     Returns
     -------
@@ -235,7 +242,8 @@ def search_clock_and_protocol(network, lexicon, candidates, *, recoveries=(None,
     from dataclasses import replace
     published = load_published_words()
     rows = []
-    for _, row in candidates.iterrows():
+    for _, row in tqdm(list(candidates.iterrows()), desc="clock and protocol search",
+                       disable=not progress):
         net = network.with_config(n_blank=int(row["n_blank"]), init_net=float(row["init_net"]),
                                   inh_gain=float(row["inh_gain"]))
         base_env = envelope_of(row)

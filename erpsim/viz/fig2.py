@@ -110,9 +110,9 @@ def plot_fig2(data, model="alpha", title=None):
                   (0, 0.6), marker="o")
     n = serp.sizes["instance"]
     fig.suptitle(title or f"Laszlo & Armstrong (2014) Fig. 2 regenerated: {MODEL_LABELS[model]}, "
-                 f"{n} instance{'s' if n != 1 else ''}. Blue thick: first presentation; "
+                 f"{n} instance{'s' if n != 1 else ''}\nBlue thick: first presentation; "
                  "red thin: second; shading: 95% CI across instances; gold boxes: FWHM "
-                 "windows; spectra on log axes", fontsize=9)
+                 "windows; spectra on log axes", fontsize=10)
     fig.tight_layout()
     return fig
 
