@@ -18,6 +18,7 @@ from erpsim.model.lexicon import ITEM_TYPES, load_lexicon
 from erpsim.paper.pipeline import LOW_BINS, MODELS, analyse_models, simulate_models
 from erpsim.simulation.timebase import deprecated_constants
 from erpsim.utils.atomic import atomic_write_bytes
+from erpsim.utils.check import _validate_type
 from erpsim.utils.docs import fill_doc
 
 
@@ -83,6 +84,7 @@ def compute_fig2(network=None, lexicon=None, *, envelope=None, instances=None,
     """
     network = network if network is not None else load_pretrained()
     if instances is not None:
+        _validate_type(instances, "int", "instances")
         if not 2 <= instances <= network.n_instances:
             raise ValueError(f"instances must be between 2 and {network.n_instances}, got {instances}")
         network = network.select(range(instances))
