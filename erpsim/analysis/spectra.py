@@ -49,7 +49,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from erpsim.analysis.windows import _as_curve, _time_dim
+from erpsim.analysis.curves import as_curve, time_dim
 from erpsim.simulation.timebase import SPECTRUM_SAMPLES, deprecated_constants, window_of
 from erpsim.utils.check import _check_option, _check_time_range, _check_times
 
@@ -240,7 +240,7 @@ def power_spectrum(curve, sfreq=None, *, samples=None, baseline=None, times=None
 def _spectrum_dataarray(arr, tdim, sfreq, *, samples, baseline, detrend, taper, n_fft,
                         scaling, freq_unit, extra_attrs):
     """Apply :func:`power_spectrum` to a DataArray along ``tdim``; label the result."""
-    values, times, _, _ = _as_curve(arr, None, tdim, None, one_d=False)
+    values, times, _, _ = as_curve(arr, None, tdim, None, one_d=False)
     arr = arr.transpose(..., tdim)
     freqs, p = power_spectrum(values, sfreq, samples=samples, baseline=baseline,
                               times=times, detrend=detrend, taper=taper, n_fft=n_fft,
@@ -323,7 +323,7 @@ def model_spectrum(serp, *, samples=None, baseline=None, detrend="none",
     if freq_unit == "hz":
         raise ValueError("model ticks have no rate in Hz; use freq_unit='nyquist' or "
                          "'cycles_per_tick'")
-    tdim = _time_dim(serp, dim)
+    tdim = time_dim(serp, dim)
     if samples is None:
         samples = window_of(serp, SPECTRUM_SAMPLES, dim=tdim)
     return _spectrum_dataarray(serp, tdim, None, samples=samples, baseline=baseline,
@@ -364,7 +364,7 @@ def human_spectrum(erp, *, sfreq=None, samples=None, baseline=None, detrend="non
     """
     if not isinstance(erp, xr.DataArray):
         raise ValueError(f"expected an xarray.DataArray, got {type(erp).__name__}")
-    tdim = _time_dim(erp, dim)
+    tdim = time_dim(erp, dim)
     if sfreq is None:
         sfreq = erp.attrs.get("sfreq")
     if sfreq is None:

@@ -20,7 +20,8 @@ import numpy as np
 import xarray as xr
 
 from erpsim.simulation.timebase import N400_SEARCH, deprecated_constants, window_of
-from erpsim.utils.check import _check_option, _check_time_range, _check_times
+from erpsim.analysis.curves import as_curve, time_dim
+from erpsim.utils.check import _check_option, _check_time_range
 from erpsim.utils.docs import fill_doc
 
 __all__ = [
@@ -42,61 +43,6 @@ WINDOW_RULES = ("grand_average", "per_type", "per_presentation", "per_condition"
                 "difference", "per_type_difference")
 #: Ways of setting the half level (see :func:`fwhm_window`).
 HALF_RULES = ("midrange", "half_max")
-
-#: Units of the known time coordinates.
-_TIME_UNITS = {"tick": "tick", "time_ms": "ms"}
-
-
-# --------------------------------------------------------------------------- helpers
-def _time_dim(arr, dim=None):
-    """Name of the time dimension of a DataArray (``dim``, ``tick`` or ``time_ms``)."""
-    if dim is not None:
-        if dim not in arr.dims:
-            raise ValueError(f"dimension {dim!r} not found; the array has dims {arr.dims}")
-        return dim
-    found = [d for d in _TIME_UNITS if d in arr.dims]
-    if len(found) != 1:
-        raise ValueError(
-            "cannot tell the time dimension of an array with dims "
-            f"{arr.dims}: expected exactly one of 'tick' or 'time_ms'; pass dim=")
-    return found[0]
-
-
-def _as_curve(curve, times, dim, unit, *, one_d=True):
-    """Return ``(values, times, unit, time_dim)`` from a NumPy array or a DataArray.
-
-    For NumPy input the time axis is the last axis; for a DataArray it is moved last.
-    """
-    if isinstance(curve, xr.DataArray):
-        if times is not None:
-            raise ValueError("give either a DataArray (times taken from its coordinate) "
-                             "or an array with times=, not both")
-        tdim = _time_dim(curve, dim)
-        if one_d and curve.ndim != 1:
-            other = [d for d in curve.dims if d != tdim]
-            raise ValueError(
-                f"expected a single curve over {tdim!r}, but the array also has dims "
-                f"{other}; select or average them first (or use model_window / human_window)")
-        arr = curve.transpose(..., tdim)
-        values = np.asarray(arr.values, dtype=float)
-        if tdim in arr.coords:
-            t = arr[tdim].values
-        else:
-            t = np.arange(arr.sizes[tdim])
-        times = _check_times(t, values.shape[-1])
-        if unit is None:
-            unit = _TIME_UNITS.get(tdim, tdim)
-        return values, times, unit, tdim
-    if times is None:
-        raise ValueError("times are required when the curve is a NumPy array")
-    values = np.asarray(curve, dtype=float)
-    if values.ndim == 0:
-        raise ValueError("the curve must be an array of samples, got a scalar")
-    if one_d and values.ndim != 1:
-        raise ValueError(f"expected a 1-D curve, got shape {values.shape}")
-    times = _check_times(times, values.shape[-1])
-    return values, times, ("" if unit is None else unit), None
-
 
 def _search_indices(times, search):
     """Indices of the samples with ``lo <= t <= hi``, checked against the data."""
@@ -232,7 +178,7 @@ def fwhm_window(curve, times=None, search=None, orientation=+1, half="midrange",
     """
     orientation = _validate_orientation(orientation)
     _check_option("half", half, HALF_RULES)
-    values, times, unit, _ = _as_curve(curve, times, dim, unit)
+    values, times, unit, _ = as_curve(curve, times, dim, unit)
     if np.all(np.isnan(values)):
         raise ValueError("the curve is all NaN")
     idx = _search_indices(times, search)
@@ -307,7 +253,7 @@ def condition_windows(arr, *, rule="grand_average", search=None, orientation=+1,
         raise ValueError(f"expected an xarray.DataArray, got {type(arr).__name__}")
     orientation = _validate_orientation(orientation)
     _check_option("rule", rule, WINDOW_RULES)
-    tdim = _time_dim(arr, dim)
+    tdim = time_dim(arr, dim)
     kw = dict(search=search, half=half, interpolate=interpolate, dim=tdim)
 
     if rule == "grand_average":
@@ -389,7 +335,7 @@ def model_window(serp, rule="grand_average", search=None, *, half="midrange",
     if search is None:
         if not isinstance(serp, xr.DataArray):
             raise ValueError(f"expected an xarray.DataArray, got {type(serp).__name__}")
-        search = window_of(serp, N400_SEARCH, clip=True, dim=_time_dim(serp, dim))
+        search = window_of(serp, N400_SEARCH, clip=True, dim=time_dim(serp, dim))
     return condition_windows(serp, rule=rule, search=search, orientation=+1, half=half,
                              interpolate=interpolate, dim=dim, first=first, second=second,
                              type_dim=type_dim, presentation_dim=presentation_dim)
@@ -468,7 +414,7 @@ def window_mean(curve, times=None, window=None, *, dim=None):
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi:
         raise ValueError(f"window ({lo}, {hi}) must be finite with start <= end")
     is_da = isinstance(curve, xr.DataArray)
-    values, t, _, tdim = _as_curve(curve, times, dim, None, one_d=False)
+    values, t, _, tdim = as_curve(curve, times, dim, None, one_d=False)
     if values.size == 0:
         raise ValueError("the curve is empty")
     if np.all(np.isnan(values)):
