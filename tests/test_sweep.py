@@ -462,6 +462,7 @@ def test_plan_sweep_lists_missing_points_and_cleans_up(tmp_path):
 def test_default_workers():
     from erpsim.sweep.runner import default_workers
     assert default_workers(3) == 3 and default_workers() >= 1
+    assert default_workers(np.int64(2)) == 2          # NumPy integers are integers
     for bad in (0, -1, 1.5, True, "2"):
         with pytest.raises(ValueError, match="n_workers"):
             default_workers(bad)

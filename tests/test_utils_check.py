@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from erpsim.utils.check import _check_option, _check_time_range, _check_times, _validate_type
+from erpsim.utils.check import _check_integer, _check_option, _check_time_range, _check_times, _validate_type
 from erpsim.utils.docs import docdict, fill_doc
 
 
@@ -67,3 +67,13 @@ def test_shared_docs_are_filled_in_the_package():
     for func in (model_window, compute_fig2, analyse_models, simulate_models):
         assert "%(" not in func.__doc__, func.__name__
     assert docdict["model_search"].splitlines()[0] in model_window.__doc__
+
+
+def test_check_integer():
+    assert _check_integer(np.int64(4), "n", minimum=1) == 4
+    assert type(_check_integer(np.int32(0), "n")) is int
+    for bad in (True, 2.0, "2", None):
+        with pytest.raises(ValueError, match="n must be an integer, got"):
+            _check_integer(bad, "n")
+    with pytest.raises(ValueError, match="retries must be an integer >= 0, got -1"):
+        _check_integer(-1, "retries", minimum=0)

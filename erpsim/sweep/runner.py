@@ -35,6 +35,7 @@ from erpsim.sweep.grid import load_grid
 from erpsim.sweep.lock import StoreLock, describe_owner
 from erpsim.sweep.point import analyse_point, train_point
 from erpsim.sweep.store import SweepStore
+from erpsim.utils.check import _check_integer
 
 
 @dataclass
@@ -166,9 +167,7 @@ def default_workers(n_workers=None):
     if n_workers is None:
         return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
             else os.cpu_count()
-    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
-        raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
-    return n_workers
+    return _check_integer(n_workers, "n_workers", minimum=1)
 
 
 @contextmanager
@@ -389,8 +388,7 @@ def run_sweep(grid, store, *, scheduler=None, client=None, n_workers=None, retri
     erpsim.sweep.lock.SweepLockedError
         Another sweep is running on ``store`` (nothing is computed or written).
     """
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise ValueError(f"retries must be an integer >= 0, got {retries!r}")
+    retries = _check_integer(retries, "retries", minimum=0)
     start = time.perf_counter()
     grid = load_grid(grid)
     store = SweepStore(store)

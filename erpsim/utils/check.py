@@ -6,6 +6,8 @@ of the user-facing API) and raise errors that name the parameter and what was gi
 - :func:`_validate_type` -- ``TypeError`` unless a value has one of the allowed types
   (``"int"`` accepts NumPy integers but not ``bool``);
 - :func:`_check_option` -- ``ValueError`` unless a value is one of a fixed set;
+- :func:`_check_integer` -- ``ValueError`` unless a value is an integer (NumPy's
+  included, ``bool`` not) at least a minimum;
 - :func:`_check_times` -- a 1-D, finite, strictly increasing time axis;
 - :func:`_check_time_range` -- a ``(lo, hi)`` pair of times that lies within the data.
 """
@@ -100,6 +102,31 @@ def _check_option(parameter, value, allowed):
         raise ValueError(f"unknown {parameter} {value!r}; choose one of "
                          f"{', '.join(map(repr, allowed))}")
     return value
+
+
+def _check_integer(value, name, minimum=None):
+    """Raise ``ValueError`` unless ``value`` is an integer ``>= minimum``.
+
+    Parameters
+    ----------
+    value : object
+        Any integer type passes (``int``, ``numpy.int64``, ...); ``bool`` and floats do
+        not, even integral ones.
+    name : str
+        Name of the parameter, used in the message.
+    minimum : int or None
+        Smallest allowed value.
+
+    Returns
+    -------
+    int
+        ``value`` as a Python ``int``.
+    """
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    if not ok or (minimum is not None and value < minimum):
+        bound = "" if minimum is None else f" >= {minimum}"
+        raise ValueError(f"{name} must be an integer{bound}, got {value!r}")
+    return int(value)
 
 
 def _check_times(times, n):

@@ -12,6 +12,7 @@ from erpsim.analysis import mean_ci
 from erpsim.model.lexicon import ITEM_TYPES
 from erpsim.simulation.timebase import FIGURE_WINDOW, window_of
 from erpsim.utils.atomic import atomic_write
+from erpsim.utils.check import _check_option
 
 TITLES = {"word": "Words", "acronym": "Acronyms", "pseudoword": "Pseudowords",
           "illegal": "Illegal Strings"}
@@ -97,8 +98,7 @@ def plot_fig2(data, model="alpha", title=None):
     """
     import matplotlib.pyplot as plt
 
-    if model not in data.serp:
-        raise ValueError(f"unknown model {model!r}; choose from {tuple(data.serp)}")
+    _check_option("model", model, tuple(data.serp))
     fig, axes = plt.subplots(4, 4, figsize=(13, 10), sharex="row", sharey="row")
     serp = data.serp[model]
     _human_row(axes[0], data)
