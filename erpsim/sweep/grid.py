@@ -220,6 +220,16 @@ class Grid:
         self.spec = json.loads(json.dumps(spec, default=_json_default))   # order kept
         self.name = spec.get("name")
         self.model = _TrainedModel.resolve(spec.get("model"), base_dir)
+        self._check_model_sections(spec)
+        self._read_sections(spec)
+        self._read_seeds(spec)
+        self._read_lexicon(spec, base_dir)
+        self._lexicon = None
+        self._points = None
+        self.points()           # validates every point now
+
+    def _check_model_sections(self, spec):
+        """With a trained ``model``: no training section, only test-time config."""
         if self.model is not None:
             if spec.get("training"):
                 raise ValueError("a grid with a trained 'model' trains nothing: remove its "
@@ -228,6 +238,9 @@ class Grid:
             if fixed_arch:
                 raise ValueError(f"config parameter(s) {fixed_arch} are fixed by the trained "
                                  f"model; with 'model' a grid may set only {list(TEST_TIME_CONFIG)}")
+
+    def _read_sections(self, spec):
+        """The fixed parameters and the swept axes of the config, envelope and training."""
         self.fixed = {s: {} for s in SECTIONS}
         self.axes = []
         self.no_envelope = "envelope" in spec and spec["envelope"] is None
@@ -263,6 +276,9 @@ class Grid:
         if clash:    # never with the current dataclasses; kept for safety
             self.axes = [dataclasses.replace(a, dim=f"{a.section}.{a.name}")
                          if a.dim in clash else a for a in self.axes]
+
+    def _read_seeds(self, spec):
+        """The seeds: distinct integers >= 0 (instances of the trained ``model``)."""
         seeds = spec.get("seeds", None)
         if not isinstance(seeds, (list, tuple)) or len(seeds) == 0:
             raise ValueError(f"grid 'seeds' must be a non-empty list of integers, got {seeds!r}")
@@ -277,6 +293,9 @@ class Grid:
                 raise ValueError(f"grid 'seeds' {outside} are not instances of {self.model.path} "
                                  f"({self.model.n_instances} instances: seeds 0-"
                                  f"{self.model.n_instances - 1})")
+
+    def _read_lexicon(self, spec, base_dir):
+        """The lexicon: its size per type, subset seed and file (resolved)."""
         n_per_type = spec.get("n_per_type")
         if n_per_type is not None and (not isinstance(n_per_type, int) or isinstance(n_per_type, bool)
                                        or n_per_type < 1):
@@ -297,9 +316,6 @@ class Grid:
                 raise FileNotFoundError(f"grid lexicon file not found: {path}")
             lexicon = str(path.resolve())
         self.lexicon_path = lexicon
-        self._lexicon = None
-        self._points = None
-        self.points()           # validates every point now
 
     # ------------------------------------------------------------------ properties
     @property
