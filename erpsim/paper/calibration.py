@@ -22,9 +22,11 @@ from tqdm.auto import tqdm
 
 from erpsim.io.datasets import load_published_words
 from erpsim.model.config import Envelope
+from erpsim.model.coding import get_coding
 from erpsim.simulation.results import serp_by_type
 from erpsim.simulation import timebase
 from erpsim.simulation.trials import simulate_repetition
+from erpsim.training import semantic_accuracy, semantics_of
 
 MIN_ACCURACY = 0.99
 
@@ -94,8 +96,6 @@ def trained_accuracy(network, envelope, backend="numba"):
     """Mean over instances of the fraction of trained items whose semantics are correct at
     the last tick of a single presentation (with ``envelope``; None: without); NaN for a
     network that carries no trained semantics."""
-    from erpsim.model.coding import get_coding
-    from erpsim.training import semantic_accuracy, semantics_of
     if "semantics" not in network.meta:
         return float("nan")
     items, patterns = semantics_of(network)

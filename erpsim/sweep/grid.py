@@ -40,7 +40,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from erpsim.io.pretrained import pretrained_path, sha256
 from erpsim.model.config import Envelope, ModelConfig, default_envelope
+from erpsim.model.network import Network
+from erpsim.training import TrainingSettings
 
 #: Version of what a point computes; part of every point's identity.
 POINT_VERSION = 1
@@ -56,13 +59,8 @@ TEST_TIME_CONFIG = ("dt", "gain", "clamp", "n_blank", "n_stim", "onset_tick", "i
                     "inh_gain", "protocol", "gap", "dtype")
 
 
-def _training_cls():
-    from erpsim.training import TrainingSettings
-    return TrainingSettings
-
-
 def _fields(section):
-    cls = {"config": ModelConfig, "envelope": Envelope, "training": _training_cls()}[section]
+    cls = {"config": ModelConfig, "envelope": Envelope, "training": TrainingSettings}[section]
     names = [f.name for f in dataclasses.fields(cls)]
     if section == "config":
         names = [n for n in names if n not in _CONFIG_EXCLUDED]
@@ -179,7 +177,7 @@ class Point:
     def training_settings(self):
         if self.training is None:
             raise ValueError("this point uses a trained model and has no training settings")
-        return _training_cls()(**self.training)
+        return TrainingSettings(**self.training)
 
     @property
     def params(self):
@@ -370,7 +368,6 @@ class Grid:
             raise ValueError("the grid's lexicon has no trained items (words or acronyms)")
         lex_id = lexicon_digest(lexicon)
         trained_id = lexicon_digest(lexicon.trained)
-        training_cls = _training_cls()
         points = []
         value_lists = [list(zip(a.values, a.labels)) for a in self.axes]
         for combo in itertools.product(*value_lists):
@@ -389,7 +386,7 @@ class Grid:
                 envelope = (None if self.no_envelope
                             else dataclasses.replace(base_envelope, **sections["envelope"]))
                 config = ModelConfig(**{**base_config, **sections["config"]}, envelope=envelope)
-                settings = None if self.model is not None else training_cls(**sections["training"])
+                settings = None if self.model is not None else TrainingSettings(**sections["training"])
             except (ValueError, TypeError) as err:
                 raise ValueError(f"invalid grid point {where}: {err}") from None
             config_d = config.to_dict()
@@ -434,8 +431,6 @@ class _TrainedModel:
             return None
         if not isinstance(model, str):
             raise ValueError(f"grid 'model' must be 'pretrained' or a network file, got {model!r}")
-        from erpsim.model.network import Network
-        from erpsim.io.pretrained import pretrained_path, sha256
         if model == "pretrained":
             path = pretrained_path()
         else:

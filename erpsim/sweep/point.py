@@ -14,6 +14,7 @@ import xarray as xr
 from erpsim.model.lexicon import TRAINED_TYPES
 from erpsim.model.network import Network
 from erpsim.paper.pipeline import analyse_models, simulate_models
+from erpsim.training import lexical_decision, semantics_of, train
 
 #: Data variables of a point's result (see :func:`analyse_point`).
 VARIABLES = ("serp", "window_mean", "repetition_effect", "spectrum", "window_start",
@@ -38,7 +39,6 @@ def train_point(point, lexicon):
     """
     if point.model_file is not None:
         return load_instance(point)
-    from erpsim.training import train
     config = point.model_config()
     network = Network.initialize(config, 1, rng=[point.seed])
     network, _ = train(network, lexicon, point.training_settings(), progress=False)
@@ -57,8 +57,6 @@ def load_instance(point):
 def _lexical_decision(ds, network):
     """(accuracy, d') of lexical decision by semantic familiarity (by semantic stress for a
     network without stored semantics), NaN without both item kinds."""
-    from erpsim.training.lexical_decision import lexical_decision
-    from erpsim.training.trainer import semantics_of
     trained = np.isin(ds["item_type"].values, TRAINED_TYPES)
     if trained.sum() < 2 or (~trained).sum() < 2:
         return np.nan, np.nan
