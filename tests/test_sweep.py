@@ -599,3 +599,14 @@ def test_bad_model_grids(tmp_path, changes, error, words):
         Grid(spec, base_dir=tmp_path)
     for word in words:
         assert word in str(info.value)
+
+
+def test_old_point_window_helpers_warn_and_agree():
+    from erpsim.sweep.point import search_window, spectrum_samples
+    config = erpsim.ModelConfig(**TINY)
+    with pytest.warns(DeprecationWarning):
+        assert search_window(config) == (20, 27)
+    with pytest.warns(DeprecationWarning):
+        assert spectrum_samples(config) == ((20, 27), 8)
+    with pytest.warns(DeprecationWarning):
+        assert search_window(erpsim.ModelConfig()) == (20, 38)

@@ -14,7 +14,9 @@ import xarray as xr
 from erpsim.model.lexicon import TRAINED_TYPES
 from erpsim.model.network import Network
 from erpsim.paper.pipeline import analyse_models, simulate_models
+from erpsim.simulation.timebase import N400_SEARCH, absolute
 from erpsim.training import lexical_decision, semantics_of, train
+from erpsim.utils.deprecation import warn_moved
 
 #: Data variables of a point's result (see :func:`analyse_point`).
 VARIABLES = ("serp", "window_mean", "repetition_effect", "spectrum", "window_start",
@@ -52,6 +54,22 @@ def load_instance(point):
     network = Network.load(point.model_file).select(point.seed)
     network.meta["model_key"] = point.model_key
     return network
+
+
+def search_window(config):
+    """Deprecated: the FWHM search window in tick labels (ticks 0-18 after onset, clipped
+    to the last stimulus tick); windows now come from
+    :mod:`erpsim.simulation.timebase` and the result's onset."""
+    warn_moved("erpsim.sweep.point.search_window",
+               "erpsim.simulation.timebase.window_of(serp, N400_SEARCH, clip=True)")
+    return absolute(N400_SEARCH, config.onset_tick, config.onset_tick + config.n_stim - 1)
+
+
+def spectrum_samples(config):
+    """Deprecated: the stimulus ticks and FFT length of the spectra."""
+    warn_moved("erpsim.sweep.point.spectrum_samples",
+               "erpsim.paper.pipeline.stimulus_samples")
+    return absolute((0, config.n_stim - 1), config.onset_tick), config.n_stim
 
 
 def _lexical_decision(ds, network):
