@@ -21,13 +21,17 @@ import argparse
 import sys
 from pathlib import Path
 
+from erpsim.sweep import open_sweep
+from erpsim.sweep.summary import cell_stats, effect_by_parameter, repetition_table
+from erpsim.utils.atomic import atomic_write_bytes
+from erpsim.viz.fig2 import save_figure
+from erpsim.viz.serp import TYPE_COLOURS
+
 
 def plot_effect_by_parameter(by, model="alpha"):
     """Figure: one panel per swept parameter, one line per item type."""
     import matplotlib.pyplot as plt
     import numpy as np
-
-    from erpsim.viz.serp import TYPE_COLOURS
     sub = by[by["model"] == model]
     params = list(dict.fromkeys(sub["parameter"]))
     fig, axes = plt.subplots(1, len(params), figsize=(max(4.8, 3.6 * len(params) + 0.6), 3.8),
@@ -51,8 +55,9 @@ def plot_effect_by_parameter(by, model="alpha"):
         ax.set_title(param)
     axes[0][0].set_ylabel("repetition effect\n(first - second window mean)")
     axes[0][-1].legend(fontsize="small", frameon=False)
+    n_seeds = int(sub["n_seeds"].max()) if len(sub) else 0
     fig.suptitle(f"Repetition effect by parameter, {model} model\n"
-                 "(mean across seeds, 95% CI)", fontsize="medium")
+                 f"(mean across {n_seeds} seeds (model instances), 95% CI)", fontsize="medium")
     fig.tight_layout()
     return fig
 
@@ -62,9 +67,6 @@ def main(argv=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from erpsim.model.network import atomic_write_bytes
-    from erpsim.sweep import open_sweep
-    from erpsim.sweep.summary import cell_stats, effect_by_parameter, repetition_table
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("store", help="sweep store folder")
@@ -87,13 +89,11 @@ def main(argv=None):
     by = tables["effect_by_parameter"]
     print(by[by["model"] == model].to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     fig = plot_effect_by_parameter(by, model)
-    for suffix in ("png", "pdf"):
-        path = out / f"repetition_by_parameter.{suffix}"
-        import io
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format=suffix, dpi=150)
-        written.append(atomic_write_bytes(path, buffer.getvalue()))
-    plt.close(fig)
+    try:
+        for suffix in ("png", "pdf"):
+            written.append(save_figure(fig, out / f"repetition_by_parameter.{suffix}", dpi=150))
+    finally:
+        plt.close(fig)
     for path in written:
         print(f"wrote {path}")
     return written

@@ -116,3 +116,106 @@ def test_searches_rank_candidates_by_their_scores():
     assert set(clock["recovery"].fillna(0)) == {0, 3}
     env = envelope_of(clock.iloc[0])
     assert env.family == "alpha" and env.peak == 4.0 and env.layers == ("S",)
+
+
+# -- one pipeline with the sweep; the figures ----------------------------------------------
+def test_fig2_numbers_are_the_shared_pipeline(data):
+    from erpsim.paper import pipeline
+    again = pipeline.analyse_models(data.serp, all_windows=True, stats=True)
+    assert again.windows == data.windows["model"]
+    pd.testing.assert_frame_equal(again.stats, data.stats)
+    for model in data.serp:
+        xr_equal = data.spectra["model"][model].identical(again.spectra[model])
+        assert xr_equal, model
+    # the window means use the alpha model's window for both models
+    control = again.window_mean["control"]
+    assert control.attrs["window"] == f"{again.window.start:g}-{again.window.end:g}"
+
+
+def test_compute_fig2_rejects_a_non_integer_instance_count(data):
+    net = erpsim.Network.initialize(erpsim.ModelConfig(n_auto=4, n_hidden=4, n_sem=4), 2, rng=0)
+    with pytest.raises(TypeError, match="instances must be an instance of int"):
+        compute_fig2(net, envelope=erpsim.Envelope(theta=0.2), instances="2")
+
+
+def test_figures_are_readable(data):
+    """Spectra on log axes; bands and FWHM boxes in different colours; the instance
+    count in the title (``--quick`` figures used to look like full ones)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgb
+
+    from erpsim.viz.fig2 import WINDOW_COLOUR, plot_fig2
+    fig = plot_fig2(data, "alpha")
+    try:
+        assert "3 instances" in fig._suptitle.get_text()
+        axes = np.array(fig.axes).reshape(4, 4)
+        assert all(ax.get_yscale() == "log" for ax in axes[2:].ravel())
+        assert "log" in axes[3, 0].get_ylabel() and "log" in axes[2, 0].get_ylabel()
+        serp_ax = axes[1, 0]
+        colours = {tuple(np.round(to_rgb(c.get_facecolor()[0][:3]), 3)) for c in serp_ax.collections}
+        boxes = [p for p in serp_ax.patches]
+        assert boxes and len(colours) == 2
+        assert tuple(np.round(to_rgb(WINDOW_COLOUR), 3)) not in colours
+        assert serp_ax.get_xlim() == (20, 38)
+    finally:
+        plt.close(fig)
+
+
+def test_failing_figure_write_leaves_the_old_file(data, tmp_path, monkeypatch):
+    """`erpsim fig2` could leave its output folder half-updated."""
+    from matplotlib.figure import Figure
+
+    from erpsim.viz.fig2 import save_figures
+    old = tmp_path / "fig2_alpha.png"
+    old.write_bytes(b"the previous figure")
+
+    def broken_savefig(self, fname, *args, **kwargs):
+        with open(fname, "wb") as handle:
+            handle.write(b"half a fig")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Figure, "savefig", broken_savefig)
+    with pytest.raises(OSError, match="disk full"):
+        save_figures(data, tmp_path)
+    assert old.read_bytes() == b"the previous figure"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fig2_alpha.png"]
+
+
+def test_score_words_aligns_curves_on_their_onsets():
+    published = load_published_words()
+    shifted = published.assign_coords(tick=published["tick"].values - 10)
+    shifted["tick"].attrs["onset_tick"] = 10
+    expected = score_words(published, published)
+    expected.update(peak_tick1=expected["peak_tick1"] - 10,   # in the curves' own labels
+                    peak_tick2=expected["peak_tick2"] - 10)
+    assert score_words(shifted, published) == expected
+
+
+def _script(name):
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "analyses" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_calibration_script_writes_outside_docs_by_default(tmp_path, capsys, monkeypatch):
+    """calibrate_alpha.py used to overwrite the tracked docs/calibration tables."""
+    import argparse
+    module = _script("calibrate_alpha")
+    assert "docs" not in module.DEFAULT_OUT
+    module.say(argparse.Namespace(quiet=False), "stage 1/3")
+    module.say(argparse.Namespace(quiet=True), "hidden")
+    assert capsys.readouterr().out == "stage 1/3\n"
+    module.write_csv(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_text() == "a\n1\n"
+
+
+def test_fig2_script_regenerates_the_figure(tmp_path, capsys):
+    paths = _script("fig2").main(["--quick", "--out", str(tmp_path)])
+    assert {p.name for p in paths} == {"serp.csv", "windows.csv", "spectra.csv", "stats.csv",
+                                       "fig2_alpha.png", "fig2_alpha.pdf", "fig2_control.png",
+                                       "fig2_control.pdf"}
+    assert "alpha model N400 window" in capsys.readouterr().out

@@ -286,3 +286,80 @@ def test_saved_result_has_ordinary_permissions(tmp_path, result):
     os.umask(umask)
     path = save_result(result, tmp_path / "serp.nc")
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# -- the result schema, the time base and the accessor -------------------------------------
+def test_result_schema_module_and_accessor(result):
+    from erpsim.simulation import results, trials
+    assert trials.serp_by_type is results.serp_by_type and trials.save_result is results.save_result
+    assert result.erp.onset_tick == CFG.onset_tick == 6
+    xr.testing.assert_identical(result.erp.serp_by_type(), serp_by_type(result))
+    xr.testing.assert_identical(result.erp.serp(), result["serp"])
+    # the figure window (ticks 0-18 after onset) clipped to the last tick, 17
+    assert result.erp.window() == (6, 17)
+    assert result.erp.window((0, 3)) == (6, 9)
+    with pytest.raises(ValueError, match="no 'serp'"):
+        results.serp(result.drop_vars("serp"))
+
+
+def test_analyses_read_the_onset_from_the_result(result):
+    """Windows are ticks after onset: a model with onset 6 is searched at ticks 6-17
+    (the old absolute window 20-38 lay outside its data)."""
+    from erpsim.analysis import model_spectrum, model_window
+    by_type = serp_by_type(result)
+    window = model_window(by_type)
+    assert window.search == (6.0, 17.0)
+    # the spectra's default samples are the 20 ticks from onset: 6-25, more than the
+    # 12 stimulus ticks recorded here, so they are refused with the onset-relative range
+    with pytest.raises(ValueError, match=r"samples window \(6, 25\) lies outside"):
+        model_spectrum(by_type)
+    spectrum = model_spectrum(by_type, samples=result.erp.window((0, 11)), n_fft=None)
+    assert spectrum.attrs["samples"] == "(6, 17)" and spectrum.attrs["n_samples"] == 12
+
+
+def test_windows_follow_the_onset_not_the_tick_labels(result):
+    from erpsim.analysis import model_window
+    by_type = serp_by_type(result)
+    shifted = by_type.assign_coords(tick=by_type["tick"].values + 14)
+    shifted["tick"].attrs["onset_tick"] = CFG.onset_tick + 14
+    a, b = model_window(by_type), model_window(shifted)
+    assert (b.start - a.start, b.end - a.end, b.peak_time - a.peak_time) == (14, 14, 14)
+
+
+def test_serp_plot_shows_the_window_of_interest_and_instance_count(result):
+    from erpsim.viz.serp import plot_serp_by_type
+    by_type = serp_by_type(result)
+    ax = plot_serp_by_type(by_type).axes[0]
+    assert ax.get_xlim() == (6, 17)
+    assert "2 instances" in ax.get_title()
+    after = by_type.mean("instance").sel(tick=slice(6, 17))
+    low, high = ax.get_ylim()
+    assert low <= float(after.min()) and high >= float(after.max())
+    assert high - low < 1.2 * float(after.max() - after.min())
+    whole = plot_serp_by_type(by_type, view=None, title="mine").axes[0]
+    assert whole.get_xlim()[0] < 1 and whole.get_title() == "mine"
+
+
+def test_one_item_types_and_published_onset():
+    from erpsim.io import datasets
+    from erpsim.model import lexicon
+    assert datasets.ITEM_TYPES is lexicon.ITEM_TYPES
+    assert datasets.load_published_words()["tick"].attrs["onset_tick"] == 20
+    assert not hasattr(datasets, "human_times_s")
+
+
+@pytest.mark.parametrize("module,name,value", [
+    ("erpsim.analysis", "MODEL_SEARCH", (20, 38)),
+    ("erpsim.analysis.windows", "MODEL_SEARCH", (20, 38)),
+    ("erpsim.analysis.spectra", "MODEL_SAMPLES", (20, 39)),
+    ("erpsim.paper.fig2", "FIGURE_TICKS", (20, 38)),
+    ("erpsim.paper.calibration", "SCORE_TICKS", (20, 38)),
+    ("erpsim.paper.calibration", "PUBLISHED_WINDOW", (26, 31)),
+])
+def test_old_tick_constants_still_work_with_a_warning(module, name, value):
+    import importlib
+    mod = importlib.import_module(module)
+    with pytest.warns(DeprecationWarning, match="ticks after onset"):
+        assert getattr(mod, name) == value
+    with pytest.raises(AttributeError):
+        getattr(mod, "NO_SUCH_CONSTANT")

@@ -324,6 +324,181 @@ def test_default_local_cluster(finished, reference, tmp_path):
     assert_point_equal(ds, p, reference[p.key])
 
 
+# --------------------------------------------------------------------------- one sweep per store
+HOLD_LOCK = """
+import sys
+from erpsim.sweep.lock import StoreLock
+lock = StoreLock(sys.argv[1]).acquire()
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def _hold_lock_in_another_process(store):
+    import subprocess
+    import sys
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(store)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_second_sweep_on_a_store_refuses_with_one_line(tmp_path, capsys):
+    """Two sweeps on one store used to both compute every point and log each twice."""
+    from erpsim.cli import main
+    store = tmp_path / "store"
+    proc = _hold_lock_in_another_process(store)
+    try:
+        from erpsim.sweep.lock import SweepLockedError
+        with pytest.raises(SweepLockedError) as err:
+            run_sweep(GRID, store, progress=False)
+        message = str(err.value)
+        assert "\n" not in message and str(store / "sweep.lock") in message
+        assert f"pid {proc.pid}" in message
+        (tmp_path / "g.json").write_text(json.dumps(GRID))
+        assert main(["sweep", str(tmp_path / "g.json"), "--store", str(store)]) == 1
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and "sweep.lock" in lines[0] and f"pid {proc.pid}" in lines[0]
+    finally:
+        proc.stdin.close()
+        proc.wait()
+    # nothing was computed, recorded or logged by the refused sweeps
+    assert not (store / "sweep.json").exists() and not (store / "index.jsonl").exists()
+    assert not (store / "points").exists()
+
+
+def test_stale_lock_of_a_dead_sweep_is_taken_over(finished, tmp_path):
+    import socket
+    import subprocess
+    import sys
+    from erpsim.sweep.lock import StoreLock
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    path = tmp_path / "store"
+    shutil.copytree(finished[0], path)
+    record = {"pid": dead.pid, "host": socket.gethostname(), "started": "2026-01-01T00:00:00"}
+    (path / "sweep.lock").write_text(json.dumps(record))
+    report = run_sweep(GRID, path, progress=False)        # every point done: no cluster
+    assert report.ok and report.computed == 0
+    events = SweepStore(path).events()
+    assert events[-1]["event"] == "stale_lock" and f"pid {dead.pid}" in events[-1]["previous"]
+    assert (path / "sweep.lock").read_text() == ""       # released
+    with StoreLock(path) as lock:                        # and free again, not stale
+        assert lock.stale is None
+
+
+def test_lock_in_this_process_is_exclusive(tmp_path):
+    from erpsim.sweep.lock import StoreLock, SweepLockedError
+    with StoreLock(tmp_path):
+        with pytest.raises(SweepLockedError, match=f"pid {os.getpid()}"):
+            StoreLock(tmp_path).acquire()
+    StoreLock(tmp_path).acquire().release()
+
+
+# --------------------------------------------------------------------------- runner steps
+class _Future:
+    """Stands in for a distributed.Future in the runner's bookkeeping."""
+
+    def __init__(self, key, status="pending", result=None, error=None):
+        self.key, self.status, self._result, self._error = key, status, result, error
+        self.released = False
+
+    def result(self):
+        return self._result
+
+    def exception(self):
+        return self._error
+
+    def traceback(self):
+        return None
+
+    def release(self):
+        self.released = True
+
+    def done(self):
+        return self.status != "pending"
+
+
+class _Client:
+    def __init__(self):
+        self.submitted, self.cancelled = [], []
+
+    def submit(self, function, *args, key):
+        future = _Future(key)
+        self.submitted.append((function.__name__, key, future))
+        return future
+
+    def cancel(self, futures):
+        self.cancelled += futures
+
+
+class _Completed(list):
+    add = list.append
+
+
+def _sweep_run(tmp_path, points, **options):
+    from erpsim.sweep.runner import SweepReport, SweepRun
+    store = SweepStore(tmp_path / "store")
+    report = SweepReport(store=store.path, n_points=len(points))
+    run = SweepRun(_Client(), store, None, points, report, _Completed(), **options)
+    return run, store, report
+
+
+def test_plan_sweep_lists_missing_points_and_cleans_up(tmp_path):
+    from erpsim.sweep.runner import plan_sweep
+    store = SweepStore(tmp_path / "store")
+    points = Grid(GRID).points()
+    store.points_dir.mkdir(parents=True)
+    store.point_path(points[0].key).write_bytes(b"done")
+    (store.points_dir / ".half.nc.tmp").write_bytes(b"x")
+    every, todo = plan_sweep(GRID, store)
+    assert [p.key for p in every] == [p.key for p in points]
+    assert [p.key for p in todo] == [p.key for p in points[1:]]
+    assert not (store.points_dir / ".half.nc.tmp").exists()
+    assert store.read_grid().to_dict() == Grid(GRID).to_dict()
+
+
+def test_default_workers():
+    from erpsim.sweep.runner import default_workers
+    assert default_workers(3) == 3 and default_workers() >= 1
+    assert default_workers(np.int64(2)) == 2          # NumPy integers are integers
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="n_workers"):
+            default_workers(bad)
+
+
+def test_sweep_run_writes_a_finished_point_and_releases_its_model(tmp_path):
+    points = Grid(GRID).points()[:1]
+    seen = []
+    run, store, report = _sweep_run(tmp_path, points, on_point=lambda p, ds: seen.append(p.key))
+    run.submit(points[0])
+    kinds = [name for name, _, _ in run.client.submitted]
+    assert kinds == ["_train_task", "_point_task"] and len(run.ac) == 2
+    point_key = run.client.submitted[1][1]
+    ds = xr.Dataset({"x": ("a", [1.0, 2.0])})
+    future = _Future(point_key, "finished", (ds, 0.5, "worker-1"))
+    run.handle(future)
+    assert future.released and report.computed == 1 and seen == [points[0].key]
+    assert store.read_point(points[0].key)["x"].values.tolist() == [1.0, 2.0]
+    assert store.events()[-1]["event"] == "done" and not run.model_futures
+
+
+def test_sweep_run_retries_a_failed_point_then_gives_up(tmp_path):
+    points = Grid(GRID).points()[:1]
+    run, store, report = _sweep_run(tmp_path, points, retries=1)
+    run.submit(points[0])
+    for attempt in (1, 2):
+        key = run.client.submitted[-1][1]
+        run.handle(_Future(key, "error", error=RuntimeError(f"boom {attempt}")))
+    assert report.retried == 1 and list(report.failed) == [points[0].key]
+    assert "boom 2" in report.failed[points[0].key]["error"]
+    errors = [e for e in store.events() if e["event"] == "error"]
+    assert [e["attempt"] for e in errors] == [1, 2]
+    run.cancel(KeyboardInterrupt())
+    assert store.events()[-1]["event"] == "interrupted"
+
+
 # --------------------------------------------------------------------------- summaries
 def test_summaries(finished, tmp_path):
     from erpsim.sweep.summary import cell_stats, effect_by_parameter, repetition_table
@@ -424,3 +599,14 @@ def test_bad_model_grids(tmp_path, changes, error, words):
         Grid(spec, base_dir=tmp_path)
     for word in words:
         assert word in str(info.value)
+
+
+def test_old_point_window_helpers_warn_and_agree():
+    from erpsim.sweep.point import search_window, spectrum_samples
+    config = erpsim.ModelConfig(**TINY)
+    with pytest.warns(DeprecationWarning):
+        assert search_window(config) == (20, 27)
+    with pytest.warns(DeprecationWarning):
+        assert spectrum_samples(config) == ((20, 27), 8)
+    with pytest.warns(DeprecationWarning):
+        assert search_window(erpsim.ModelConfig()) == (20, 38)

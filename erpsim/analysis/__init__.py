@@ -9,8 +9,9 @@ See ``docs/analyses.md``.
 """
 from erpsim.analysis.spectra import human_spectrum, model_spectrum, power_spectrum
 from erpsim.analysis.stats import mean_ci, repetition_stats
-from erpsim.analysis.windows import (HUMAN_SEARCH, MODEL_SEARCH, Window, condition_windows, fwhm_window,
-                      human_window, model_window, window_mean)
+from erpsim.analysis.windows import (HUMAN_SEARCH, Window, condition_windows, fwhm_window,
+                                     human_window, model_window, window_mean)
+from erpsim.simulation.timebase import deprecated_constants
 
 __all__ = [
     "Window",
@@ -19,7 +20,6 @@ __all__ = [
     "human_window",
     "condition_windows",
     "window_mean",
-    "MODEL_SEARCH",
     "HUMAN_SEARCH",
     "power_spectrum",
     "model_spectrum",
@@ -27,3 +27,5 @@ __all__ = [
     "repetition_stats",
     "mean_ci",
 ]
+
+__getattr__ = deprecated_constants(__name__, ("MODEL_SEARCH",))

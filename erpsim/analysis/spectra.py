@@ -49,7 +49,9 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from erpsim.analysis.windows import _check_option, _check_times, _time_dim
+from erpsim.analysis.curves import as_curve, time_dim
+from erpsim.simulation.timebase import SPECTRUM_SAMPLES, deprecated_constants, window_of
+from erpsim.utils.check import _check_option, _check_time_range, _check_times
 
 __all__ = [
     "power_spectrum",
@@ -66,8 +68,6 @@ TAPERS = ("none", "hann", "hamming")
 SCALINGS = ("power", "density", "magnitude", "amplitude")
 FREQ_UNITS = ("hz", "cycles_per_tick", "cycles_per_sample", "nyquist")
 
-#: Default model samples: the 20 stimulus ticks 20-39 (onset = tick 20).
-MODEL_SAMPLES = (20, 39)
 #: Default model FFT length (no zero-padding of 20 samples: bins 0.1 apart in Nyquist units).
 MODEL_NFFT = 20
 #: Default human FFT length: 256 points of the 250 Hz epoch, bins 0.977 Hz apart.
@@ -85,10 +85,7 @@ def _selector(spec, n, times, what):
         lo, hi = float(spec[0]), float(spec[1])
         if lo > hi:
             raise ValueError(f"{what} window {spec!r} must have lo <= hi")
-        tol = 1e-9 * max(1.0, abs(times[0]), abs(times[-1]))
-        if lo < times[0] - tol or hi > times[-1] + tol:
-            raise ValueError(f"{what} window ({lo:g}, {hi:g}) lies outside the data, which "
-                             f"span {times[0]:g} to {times[-1]:g}")
+        tol = _check_time_range(lo, hi, times, f"{what} window")
         idx = np.flatnonzero((times >= lo - tol) & (times <= hi + tol))
     else:
         idx = np.asarray(spec)
@@ -243,9 +240,9 @@ def power_spectrum(curve, sfreq=None, *, samples=None, baseline=None, times=None
 def _spectrum_dataarray(arr, tdim, sfreq, *, samples, baseline, detrend, taper, n_fft,
                         scaling, freq_unit, extra_attrs):
     """Apply :func:`power_spectrum` to a DataArray along ``tdim``; label the result."""
+    values, times, _, _ = as_curve(arr, None, tdim, None, one_d=False)
     arr = arr.transpose(..., tdim)
-    times = arr[tdim].values if tdim in arr.coords else np.arange(arr.sizes[tdim])
-    freqs, p = power_spectrum(arr.values, sfreq, samples=samples, baseline=baseline,
+    freqs, p = power_spectrum(values, sfreq, samples=samples, baseline=baseline,
                               times=times, detrend=detrend, taper=taper, n_fft=n_fft,
                               scaling=scaling, freq_unit=freq_unit)
     coords = {d: arr.coords[d] for d in arr.dims[:-1] if d in arr.coords}
@@ -288,7 +285,7 @@ def _n_selected(times, samples):
     return _selector(samples, n, np.asarray(times, dtype=float), "samples").size
 
 
-def model_spectrum(serp, *, samples=MODEL_SAMPLES, baseline=None, detrend="none",
+def model_spectrum(serp, *, samples=None, baseline=None, detrend="none",
                    taper="none", n_fft=MODEL_NFFT, scaling="power", freq_unit="nyquist",
                    dim=None):
     """Spectra of model sERPs, labelled.
@@ -299,10 +296,12 @@ def model_spectrum(serp, *, samples=MODEL_SAMPLES, baseline=None, detrend="none"
         sERP(s) with a ``tick`` dimension (or ``dim``) and any other dims (item_type,
         presentation, instance, ...).
     samples : (lo, hi) ticks, slice, indices or None
-        Default ticks 20-39 inclusive: the 20 stimulus ticks (onset = tick 20). With
-        ``n_fft=20`` this gives bins 0.1 apart in Nyquist-normalised frequency, the
-        grid of the paper's model spectra. The published curves stop at tick 38:
-        pass ``samples=(20, 38)`` (19 samples, zero-padded to 20).
+        Default (None): the 20 stimulus ticks, ticks 0-19 after the onset read from
+        ``tick.attrs["onset_tick"]`` (:data:`erpsim.simulation.timebase.SPECTRUM_SAMPLES`;
+        ticks 20-39 for onset 20). With ``n_fft=20`` this gives bins 0.1 apart in
+        Nyquist-normalised frequency, the grid of the paper's model spectra. The
+        published curves stop at tick 38: pass ``samples=(20, 38)`` (19 samples,
+        zero-padded to 20).
     baseline, detrend, taper, scaling
         See :func:`power_spectrum`. Defaults: none, none, none, power (a plain FFT,
         the most literal reading of the paper, which states no preprocessing).
@@ -324,7 +323,9 @@ def model_spectrum(serp, *, samples=MODEL_SAMPLES, baseline=None, detrend="none"
     if freq_unit == "hz":
         raise ValueError("model ticks have no rate in Hz; use freq_unit='nyquist' or "
                          "'cycles_per_tick'")
-    tdim = _time_dim(serp, dim)
+    tdim = time_dim(serp, dim)
+    if samples is None:
+        samples = window_of(serp, SPECTRUM_SAMPLES, dim=tdim)
     return _spectrum_dataarray(serp, tdim, None, samples=samples, baseline=baseline,
                                detrend=detrend, taper=taper, n_fft=n_fft, scaling=scaling,
                                freq_unit=freq_unit, extra_attrs={"kind": "model sERP spectrum"})
@@ -363,7 +364,7 @@ def human_spectrum(erp, *, sfreq=None, samples=None, baseline=None, detrend="non
     """
     if not isinstance(erp, xr.DataArray):
         raise ValueError(f"expected an xarray.DataArray, got {type(erp).__name__}")
-    tdim = _time_dim(erp, dim)
+    tdim = time_dim(erp, dim)
     if sfreq is None:
         sfreq = erp.attrs.get("sfreq")
     if sfreq is None:
@@ -376,3 +377,6 @@ def human_spectrum(erp, *, sfreq=None, samples=None, baseline=None, detrend="non
     return _spectrum_dataarray(erp, tdim, sfreq, samples=samples, baseline=baseline,
                                detrend=detrend, taper=taper, n_fft=n_fft, scaling=scaling,
                                freq_unit=freq_unit, extra_attrs={"kind": "human ERP spectrum"})
+
+
+__getattr__ = deprecated_constants(__name__, ("MODEL_SAMPLES",))

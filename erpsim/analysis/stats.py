@@ -15,7 +15,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats as _st
 
-from erpsim.analysis.windows import _check_option
+from erpsim.utils.check import _check_option
 
 __all__ = ["repetition_stats", "mean_ci", "CI_METHODS"]
 

@@ -19,6 +19,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import xarray as xr
 
+from erpsim.simulation.timebase import N400_SEARCH, deprecated_constants, window_of
+from erpsim.analysis.curves import as_curve, time_dim
+from erpsim.utils.check import _check_option, _check_time_range
+from erpsim.utils.docs import fill_doc
+
 __all__ = [
     "Window",
     "fwhm_window",
@@ -26,14 +31,11 @@ __all__ = [
     "human_window",
     "window_mean",
     "condition_windows",
-    "MODEL_SEARCH",
     "HUMAN_SEARCH",
     "WINDOW_RULES",
     "HALF_RULES",
 ]
 
-#: Default N400 search window of the model, in ticks (stimulus onset = tick 20).
-MODEL_SEARCH = (20, 38)
 #: Default N400 search window of the human data, in ms after stimulus onset.
 HUMAN_SEARCH = (250, 450)
 #: Ways of choosing the curve(s) the FWHM rule is applied to (see :func:`model_window`).
@@ -41,85 +43,6 @@ WINDOW_RULES = ("grand_average", "per_type", "per_presentation", "per_condition"
                 "difference", "per_type_difference")
 #: Ways of setting the half level (see :func:`fwhm_window`).
 HALF_RULES = ("midrange", "half_max")
-
-#: Units of the known time coordinates.
-_TIME_UNITS = {"tick": "tick", "time_ms": "ms"}
-
-
-# --------------------------------------------------------------------------- helpers
-def _check_option(name, value, allowed):
-    """Raise ValueError unless ``value`` is one of ``allowed``."""
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(map(repr, allowed))}")
-    return value
-
-
-def _time_dim(arr, dim=None):
-    """Name of the time dimension of a DataArray (``dim``, ``tick`` or ``time_ms``)."""
-    if dim is not None:
-        if dim not in arr.dims:
-            raise ValueError(f"dimension {dim!r} not found; the array has dims {arr.dims}")
-        return dim
-    found = [d for d in _TIME_UNITS if d in arr.dims]
-    if len(found) != 1:
-        raise ValueError(
-            "cannot tell the time dimension of an array with dims "
-            f"{arr.dims}: expected exactly one of 'tick' or 'time_ms'; pass dim=")
-    return found[0]
-
-
-def _check_times(times, n):
-    """Validate a 1-D time axis of length ``n`` (finite, strictly increasing)."""
-    times = np.asarray(times, dtype=float)
-    if times.ndim != 1:
-        raise ValueError(f"times must be 1-D, got shape {times.shape}")
-    if times.size != n:
-        raise ValueError(
-            f"curve and times have mismatched lengths: {n} samples vs {times.size} times")
-    if n == 0:
-        raise ValueError("the curve is empty")
-    if not np.all(np.isfinite(times)):
-        raise ValueError("times contain NaN or infinite values")
-    if n > 1 and not np.all(np.diff(times) > 0):
-        raise ValueError("times must be strictly increasing")
-    return times
-
-
-def _as_curve(curve, times, dim, unit, *, one_d=True):
-    """Return ``(values, times, unit, time_dim)`` from a NumPy array or a DataArray.
-
-    For NumPy input the time axis is the last axis; for a DataArray it is moved last.
-    """
-    if isinstance(curve, xr.DataArray):
-        if times is not None:
-            raise ValueError("give either a DataArray (times taken from its coordinate) "
-                             "or an array with times=, not both")
-        tdim = _time_dim(curve, dim)
-        if one_d and curve.ndim != 1:
-            other = [d for d in curve.dims if d != tdim]
-            raise ValueError(
-                f"expected a single curve over {tdim!r}, but the array also has dims "
-                f"{other}; select or average them first (or use model_window / human_window)")
-        arr = curve.transpose(..., tdim)
-        values = np.asarray(arr.values, dtype=float)
-        if tdim in arr.coords:
-            t = arr[tdim].values
-        else:
-            t = np.arange(arr.sizes[tdim])
-        times = _check_times(t, values.shape[-1])
-        if unit is None:
-            unit = _TIME_UNITS.get(tdim, tdim)
-        return values, times, unit, tdim
-    if times is None:
-        raise ValueError("times are required when the curve is a NumPy array")
-    values = np.asarray(curve, dtype=float)
-    if values.ndim == 0:
-        raise ValueError("the curve must be an array of samples, got a scalar")
-    if one_d and values.ndim != 1:
-        raise ValueError(f"expected a 1-D curve, got shape {values.shape}")
-    times = _check_times(times, values.shape[-1])
-    return values, times, ("" if unit is None else unit), None
-
 
 def _search_indices(times, search):
     """Indices of the samples with ``lo <= t <= hi``, checked against the data."""
@@ -134,11 +57,7 @@ def _search_indices(times, search):
             raise ValueError(f"search window {search!r} must be finite")
         if lo >= hi:
             raise ValueError(f"search window {search!r} must have lo < hi")
-        tol = 1e-9 * max(1.0, abs(times[0]), abs(times[-1]))
-        if lo < times[0] - tol or hi > times[-1] + tol:
-            raise ValueError(
-                f"search window ({lo:g}, {hi:g}) lies outside the data, which span "
-                f"{times[0]:g} to {times[-1]:g}")
+        _check_time_range(lo, hi, times, "search window")
     idx = np.flatnonzero((times >= lo) & (times <= hi))
     if idx.size < 2:
         raise ValueError(
@@ -259,7 +178,7 @@ def fwhm_window(curve, times=None, search=None, orientation=+1, half="midrange",
     """
     orientation = _validate_orientation(orientation)
     _check_option("half", half, HALF_RULES)
-    values, times, unit, _ = _as_curve(curve, times, dim, unit)
+    values, times, unit, _ = as_curve(curve, times, dim, unit)
     if np.all(np.isnan(values)):
         raise ValueError("the curve is all NaN")
     idx = _search_indices(times, search)
@@ -334,7 +253,7 @@ def condition_windows(arr, *, rule="grand_average", search=None, orientation=+1,
         raise ValueError(f"expected an xarray.DataArray, got {type(arr).__name__}")
     orientation = _validate_orientation(orientation)
     _check_option("rule", rule, WINDOW_RULES)
-    tdim = _time_dim(arr, dim)
+    tdim = time_dim(arr, dim)
     kw = dict(search=search, half=half, interpolate=interpolate, dim=tdim)
 
     if rule == "grand_average":
@@ -372,16 +291,15 @@ def _tag(window, orientation):
     return replace(window, orientation=orientation)
 
 
-def model_window(serp, rule="grand_average", search=MODEL_SEARCH, *, half="midrange",
+@fill_doc
+def model_window(serp, rule="grand_average", search=None, *, half="midrange",
                  interpolate=False, dim=None, first=1, second=2,
                  type_dim="item_type", presentation_dim="presentation"):
     """FWHM window(s) of a model sERP (N400 positive).
 
     Parameters
     ----------
-    serp : xarray.DataArray
-        Mean semantic activation with a ``tick`` dimension (or ``dim``) and optionally
-        ``item_type``, ``presentation``, ``instance`` or any other dims.
+    %(serp_time)s
     rule : str
         Which curve(s) the FWHM rule is applied to:
 
@@ -401,16 +319,12 @@ def model_window(serp, rule="grand_average", search=MODEL_SEARCH, *, half="midra
             than second, is positive), averaged over every other dim.
         ``"per_type_difference"``
             The difference wave per item type.
-    search : (float, float)
-        Search window in ticks, inclusive; default ticks 20-38 (the figure's window).
-    half, interpolate
-        See :func:`fwhm_window`.
+    %(model_search)s
+    %(half_interpolate)s
     dim : str, optional
         Time dimension if not ``tick``.
-    first, second
-        Labels of the first and second presentation (default 1 and 2).
-    type_dim, presentation_dim : str
-        Names of the item type and presentation dims.
+    %(first_second)s
+    %(type_presentation_dims)s
 
     Returns
     -------
@@ -418,6 +332,10 @@ def model_window(serp, rule="grand_average", search=MODEL_SEARCH, *, half="midra
         A :class:`Window` for ``"grand_average"`` and ``"difference"``; otherwise a dict
         keyed by item type, presentation or ``(item_type, presentation)``.
     """
+    if search is None:
+        if not isinstance(serp, xr.DataArray):
+            raise ValueError(f"expected an xarray.DataArray, got {type(serp).__name__}")
+        search = window_of(serp, N400_SEARCH, clip=True, dim=time_dim(serp, dim))
     return condition_windows(serp, rule=rule, search=search, orientation=+1, half=half,
                              interpolate=interpolate, dim=dim, first=first, second=second,
                              type_dim=type_dim, presentation_dim=presentation_dim)
@@ -496,15 +414,12 @@ def window_mean(curve, times=None, window=None, *, dim=None):
     if not (np.isfinite(lo) and np.isfinite(hi)) or lo > hi:
         raise ValueError(f"window ({lo}, {hi}) must be finite with start <= end")
     is_da = isinstance(curve, xr.DataArray)
-    values, t, _, tdim = _as_curve(curve, times, dim, None, one_d=False)
+    values, t, _, tdim = as_curve(curve, times, dim, None, one_d=False)
     if values.size == 0:
         raise ValueError("the curve is empty")
     if np.all(np.isnan(values)):
         raise ValueError("the curve is all NaN")
-    tol = 1e-9 * max(1.0, abs(t[0]), abs(t[-1]))
-    if lo < t[0] - tol or hi > t[-1] + tol:
-        raise ValueError(f"window ({lo:g}, {hi:g}) lies outside the data, which span "
-                         f"{t[0]:g} to {t[-1]:g}")
+    tol = _check_time_range(lo, hi, t, "window")
     mask = (t >= lo - tol) & (t <= hi + tol)
     if not mask.any():
         raise ValueError(f"window ({lo:g}, {hi:g}) holds no samples")
@@ -515,3 +430,6 @@ def window_mean(curve, times=None, window=None, *, dim=None):
         return out
     out = values[..., mask].mean(axis=-1)
     return float(out) if out.ndim == 0 else out
+
+
+__getattr__ = deprecated_constants(__name__, ("MODEL_SEARCH",))

@@ -29,6 +29,7 @@ def run(args):
     from pathlib import Path
 
     from erpsim.sweep import SweepStore, load_grid, run_sweep
+    from erpsim.sweep.lock import SweepLockedError
     grid = load_grid(args.grid)
     path = Path(args.grid)
     store_path = Path(args.store) if args.store else path.with_name(path.stem + ".sweep")
@@ -46,6 +47,10 @@ def run(args):
     try:
         report = run_sweep(grid, store_path, scheduler=args.scheduler, n_workers=args.workers,
                            retries=args.retries, progress=not args.no_progress)
+    except SweepLockedError as err:
+        import sys
+        print(f"erpsim sweep: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         import sys
         print(f"erpsim sweep: interrupted; finished points are in {store_path}; run the same "

@@ -1,10 +1,9 @@
 """Loaders for the shipped human and published reference curves (see data/README.md)."""
-import numpy as np
 import pandas as pd
 
 from erpsim.io.paths import data_file
-
-ITEM_TYPES = ("word", "acronym", "pseudoword", "illegal")
+from erpsim.model.lexicon import ITEM_TYPES
+from erpsim.simulation.timebase import DEFAULT_ONSET_TICK
 
 
 def _to_array(table, time_col, value_col, name, attrs):
@@ -37,15 +36,15 @@ def load_published_words():
     Returns
     -------
     xarray.DataArray, dims (presentation, tick)
-        Mean semantic activation at ticks 20-38 (onset = tick 20).
+        Mean semantic activation at ticks 20-38; the ``tick`` coordinate carries
+        ``attrs["onset_tick"] = 20`` like a simulation result, so onset-relative
+        windows (:mod:`erpsim.simulation.timebase`) apply to it.
     """
     table = pd.read_csv(data_file("fig2_model_words.csv"))
     arr = _to_array(table, "tick", "mean_semantic_activation", "serp",
                     {"units": "activation",
                      "source": "Laszlo & Armstrong (2014) Fig. 2, digitized"})
-    return arr.sel(item_type="word", drop=True)
+    arr = arr.sel(item_type="word", drop=True)
+    arr["tick"].attrs.update(long_name="tick", onset_tick=DEFAULT_ONSET_TICK)
+    return arr
 
-
-def human_times_s(arr):
-    """Times of a human ERP array in seconds, as a NumPy array."""
-    return np.asarray(arr["time_ms"].values, dtype=float) / 1000.0

@@ -8,7 +8,9 @@ ranking score is the mean of the two RMSEs. Candidates are also checked for two
 things the RMSE does not see: that the model still reads — the trained items' semantics
 correct at the last tick (mean over instances of :func:`trained_accuracy` at least
 ``MIN_ACCURACY``) — and the qualitative repetition pattern of the published words curves
-(second peak lower and earlier, lower mean in the published FWHM window, ticks 26-31).
+(second peak lower and earlier, lower mean in the published FWHM window, ticks 26-31,
+i.e. ticks 6-11 after onset). Windows are stated in ticks after onset
+(:mod:`erpsim.simulation.timebase`) and read the onset from each curve.
 The ranking puts accurate candidates first, then those with the pattern, then by score.
 """
 import itertools
@@ -16,14 +18,23 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
-from erpsim.model.config import Envelope
 from erpsim.io.datasets import load_published_words
-from erpsim.simulation.trials import serp_by_type, simulate_repetition
+from erpsim.model.config import Envelope
+from erpsim.model.coding import get_coding
+from erpsim.simulation.results import serp_by_type
+from erpsim.simulation import timebase
+from erpsim.simulation.trials import simulate_repetition
+from erpsim.training import semantic_accuracy, semantics_of
 
-SCORE_TICKS = (20, 38)
-PUBLISHED_WINDOW = (26, 31)
 MIN_ACCURACY = 0.99
+
+
+def _ticks(curves, window):
+    """The tick labels of an onset-relative window in ``curves`` (numpy array)."""
+    lo, hi = timebase.window_of(curves, window)
+    return np.arange(lo, hi + 1)
 
 
 def score_words(curves, published=None):
@@ -32,9 +43,12 @@ def score_words(curves, published=None):
     Parameters
     ----------
     curves : xarray.DataArray, dims (presentation, tick)
-        Mean words sERP per presentation, covering ticks 20-38.
+        Mean words sERP per presentation, covering ticks 0-18 after the onset in
+        ``tick.attrs["onset_tick"]`` (:data:`~erpsim.simulation.timebase.FIGURE_WINDOW`;
+        ticks 20-38 for onset 20).
     published : xarray.DataArray or None
-        Default :func:`erpsim.io.datasets.load_published_words`.
+        Default :func:`erpsim.io.datasets.load_published_words`. Curves and target are
+        aligned on ticks after their onsets.
 
     Returns
     -------
@@ -42,21 +56,23 @@ def score_words(curves, published=None):
         ``r1``, ``r2`` (correlations), ``rmse1``, ``rmse2`` and ``score`` (mean RMSE).
     """
     published = load_published_words() if published is None else published
-    ticks = np.arange(SCORE_TICKS[0], SCORE_TICKS[1] + 1)
+    ticks = _ticks(curves, timebase.FIGURE_WINDOW)
+    target_ticks = _ticks(published, timebase.FIGURE_WINDOW)
     missing = set(ticks) - set(np.asarray(curves["tick"].values))
     if missing:
-        raise ValueError(f"curves lack ticks {sorted(missing)} of the scored window {SCORE_TICKS}")
+        raise ValueError(f"curves lack ticks {sorted(missing)} of the scored window "
+                         f"{ticks[0]}-{ticks[-1]}")
     out = {}
     for p in (1, 2):
         model = np.asarray(curves.sel(presentation=p, tick=ticks).values, dtype=float)
-        target = np.asarray(published.sel(presentation=p, tick=ticks).values, dtype=float)
+        target = np.asarray(published.sel(presentation=p, tick=target_ticks).values, dtype=float)
         if np.std(model) == 0:
             out[f"r{p}"] = np.nan
         else:
             out[f"r{p}"] = float(np.corrcoef(model, target)[0, 1])
         out[f"rmse{p}"] = float(np.sqrt(np.mean((model - target) ** 2)))
     out["score"] = 0.5 * (out["rmse1"] + out["rmse2"])
-    window = np.arange(PUBLISHED_WINDOW[0], PUBLISHED_WINDOW[1] + 1)
+    window = _ticks(curves, timebase.PUBLISHED_WINDOW)
     scored = curves.sel(tick=ticks)
     peak = scored.max("tick")
     peak_tick = scored["tick"].values[scored.argmax("tick").values]
@@ -80,8 +96,6 @@ def trained_accuracy(network, envelope, backend="numba"):
     """Mean over instances of the fraction of trained items whose semantics are correct at
     the last tick of a single presentation (with ``envelope``; None: without); NaN for a
     network that carries no trained semantics."""
-    from erpsim.model.coding import get_coding
-    from erpsim.training import semantic_accuracy, semantics_of
     if "semantics" not in network.meta:
         return float("nan")
     items, patterns = semantics_of(network)
@@ -135,7 +149,8 @@ def describe(envelope):
     return d
 
 
-def search_base(network, lexicon, *, blanks, init_nets, inh_gains=(1.0,), backend="numba"):
+def search_base(network, lexicon, *, blanks, init_nets, inh_gains=(1.0,), backend="numba",
+                progress=False):
     """Stage 1: the base dynamics of the first presentation, without the envelope.
 
     Scores every (blank length, initial net input, inhibition gain) combination on the
@@ -144,13 +159,17 @@ def search_base(network, lexicon, *, blanks, init_nets, inh_gains=(1.0,), backen
     The inhibition gain (``ModelConfig.inh_gain``) multiplies the trained inhibitory
     weights.
 
+    progress : bool
+        Show a progress bar (one step per combination).
+
     Returns
     -------
     pandas.DataFrame sorted by accuracy (at least ``MIN_ACCURACY`` first), then ``rmse1``.
     """
     published = load_published_words()
     rows = []
-    for gain, blank, init_net in itertools.product(inh_gains, blanks, init_nets):
+    combos = list(itertools.product(inh_gains, blanks, init_nets))
+    for gain, blank, init_net in tqdm(combos, desc="base search", disable=not progress):
         net = network.with_config(n_blank=blank, init_net=init_net, inh_gain=gain)
         scores = score_words(words_curves(net, lexicon, None, backend), published)
         rows.append({"n_blank": blank, "init_net": init_net, "inh_gain": gain,
@@ -180,7 +199,6 @@ def search_test_time(network, lexicon, *, bases=((20, 0.0, 1.0),), grid=None, ba
     pandas.DataFrame, one row per candidate (the no-envelope control included), sorted
     by score.
     """
-    from tqdm.auto import tqdm
     grid = grid or EnvelopeGrid()
     envelopes = list(grid.envelopes())
     published = load_published_words()
@@ -201,7 +219,7 @@ def search_test_time(network, lexicon, *, bases=((20, 0.0, 1.0),), grid=None, ba
 
 def search_clock_and_protocol(network, lexicon, candidates, *, recoveries=(None, 3, 10),
                               protocols=(("reset", 0), ("gap", 0), ("gap", 10), ("gap", 20)),
-                              backend="numba"):
+                              backend="numba", progress=False):
     """Stage 2b: the clock's recovery rule and the repetition protocol's timing.
 
     Parameters
@@ -214,6 +232,8 @@ def search_clock_and_protocol(network, lexicon, candidates, *, recoveries=(None,
     protocols : sequence of (str, int)
         ("reset", 0): presentations start from the initial state, clocks carried over;
         ("gap", G): activations carried over through G blank ticks.
+    progress : bool
+        Show a progress bar (one step per candidate).
 
     Returns
     -------
@@ -222,7 +242,8 @@ def search_clock_and_protocol(network, lexicon, candidates, *, recoveries=(None,
     from dataclasses import replace
     published = load_published_words()
     rows = []
-    for _, row in candidates.iterrows():
+    for _, row in tqdm(list(candidates.iterrows()), desc="clock and protocol search",
+                       disable=not progress):
         net = network.with_config(n_blank=int(row["n_blank"]), init_net=float(row["init_net"]),
                                   inh_gain=float(row["inh_gain"]))
         base_env = envelope_of(row)
@@ -253,3 +274,6 @@ def envelope_of(row):
         return Envelope("alpha", float(row["theta"]), peak=float(row["peak"]), **common)
     return Envelope("biexp", float(row["theta"]), tau_rise=float(row["tau_rise"]),
                     tau_decay=float(row["tau_decay"]), **common)
+
+
+__getattr__ = timebase.deprecated_constants(__name__, ("SCORE_TICKS", "PUBLISHED_WINDOW"))

@@ -6,18 +6,20 @@ returns sERPs with confidence bands, FWHM windows, spectra and repetition statis
 beside the human ERPs. :func:`write_tables` writes the tidy CSV files.
 """
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import xarray as xr
 
-from erpsim.analysis import (human_spectrum, human_window, mean_ci, model_spectrum, model_window,
-                       repetition_stats, window_mean)
+from erpsim.analysis import human_spectrum, human_window, mean_ci
 from erpsim.io.datasets import load_human_erp
+from erpsim.model.pretrained import load_pretrained
 from erpsim.model.lexicon import ITEM_TYPES, load_lexicon
-from erpsim.simulation.trials import serp_by_type, simulate_repetition
-
-MODELS = ("alpha", "control")
-FIGURE_TICKS = (20, 38)
+from erpsim.paper.pipeline import LOW_BINS, MODELS, analyse_models, simulate_models
+from erpsim.simulation.timebase import deprecated_constants
+from erpsim.utils.atomic import atomic_write_bytes
+from erpsim.utils.check import _validate_type
+from erpsim.utils.docs import fill_doc
 
 
 @dataclass
@@ -52,9 +54,14 @@ class Fig2Data:
     envelope: dict
 
 
+@fill_doc
 def compute_fig2(network=None, lexicon=None, *, envelope=None, instances=None,
-                 backend="numba", low_bins=(0.0, 0.1, 0.2, 0.3, 0.4), progress=False):
+                 backend="numba", low_bins=LOW_BINS, progress=False):
     """Simulate and analyse everything in Fig. 2.
+
+    The pipeline is :mod:`erpsim.paper.pipeline`'s (the one every sweep point runs),
+    on all instances, with each model's own window reported and the statistics across
+    instances.
 
     Parameters
     ----------
@@ -66,16 +73,18 @@ def compute_fig2(network=None, lexicon=None, *, envelope=None, instances=None,
         The alpha envelope; default ``network.config.envelope`` (the calibrated default).
     instances : int or None
         Use only the first ``instances`` instances (``--quick``).
-    backend : str
-    low_bins : sequence of float
-        Nyquist-normalised frequency bins whose power is tested across instances.
+    %(backend)s
+    %(low_bins)s
     progress : bool
         Show a progress bar.
+
+    Returns
+    -------
+    Fig2Data
     """
-    from tqdm.auto import tqdm
-    from erpsim.model.pretrained import load_pretrained
     network = network if network is not None else load_pretrained()
     if instances is not None:
+        _validate_type(instances, "int", "instances")
         if not 2 <= instances <= network.n_instances:
             raise ValueError(f"instances must be between 2 and {network.n_instances}, got {instances}")
         network = network.select(range(instances))
@@ -83,30 +92,13 @@ def compute_fig2(network=None, lexicon=None, *, envelope=None, instances=None,
     envelope = envelope if envelope is not None else network.config.envelope
     if envelope is None:
         raise ValueError("no alpha envelope: the network's configuration has none; pass envelope=")
-    serp = {}
-    runs = (("alpha", envelope), ("control", False))
-    for model, env in tqdm(runs, desc="simulating", disable=not progress):
-        ds = simulate_repetition(network, lexicon, envelope=env, backend=backend, groups=("S",))
-        serp[model] = serp_by_type(ds)
+    serp = simulate_models(network, lexicon, envelope, backend=backend, progress=progress)
+    result = analyse_models(serp, n_stim=network.config.n_stim, all_windows=True, stats=True,
+                            low_bins=low_bins)
     human = load_human_erp()
-    windows = {"model": {m: model_window(s.sel(tick=slice(*FIGURE_TICKS))) for m, s in serp.items()},
-               "human": human_window(human)}
-    spectra = {"model": {m: model_spectrum(s) for m, s in serp.items()},
-               "human": human_spectrum(human)}
-    rows = []
-    for model, s in serp.items():
-        wm = window_mean(s, window=windows["model"]["alpha"])
-        table = repetition_stats(wm)
-        table.insert(0, "measure", "window_mean")
-        table.insert(0, "model", model)
-        rows.append(table)
-        spec = spectra["model"][model].sel(freq=list(low_bins), method="nearest")
-        table = repetition_stats(spec)
-        table.insert(0, "measure", "power")
-        table.insert(0, "model", model)
-        rows.append(table)
-    stats = pd.concat(rows, ignore_index=True)
-    return Fig2Data(serp, human, windows, spectra, stats,
+    windows = {"model": result.windows, "human": human_window(human)}
+    spectra = {"model": result.spectra, "human": human_spectrum(human)}
+    return Fig2Data(serp, human, windows, spectra, result.stats,
                     network.config.replace(envelope=envelope).to_dict()["envelope"])
 
 
@@ -153,12 +145,12 @@ def spectra_table(data):
 
 def write_tables(data, out_dir):
     """Write serp.csv, windows.csv, spectra.csv and stats.csv into ``out_dir`` (atomically)."""
-    from pathlib import Path
-
-    from erpsim.utils.atomic import atomic_write_bytes
     out_dir = Path(out_dir)
     paths = {}
     for name, table in (("serp", serp_table(data)), ("windows", windows_table(data)),
                         ("spectra", spectra_table(data)), ("stats", data.stats)):
         paths[name] = atomic_write_bytes(out_dir / f"{name}.csv", table.to_csv(index=False).encode())
     return paths
+
+
+__getattr__ = deprecated_constants(__name__, ("FIGURE_TICKS",))

@@ -10,10 +10,11 @@ import numpy as np
 import xarray as xr
 
 from erpsim._version import __version__
-from erpsim.utils.atomic import atomic_write
 from erpsim.model.coding import get_coding
 from erpsim.engine import CONFIG, group_indices, make_schedule, resolve_envelope, run
 from erpsim.model.lexicon import Lexicon, load_lexicon
+from erpsim.simulation.results import (load_result, save_result, serp,  # noqa: F401 (re-exported)
+                                       serp_by_type)
 
 
 def _as_items(items):
@@ -110,37 +111,3 @@ def simulate(network, items=None, *, presentations=1, envelope=CONFIG, protocol=
 def simulate_repetition(network, items=None, **kwargs):
     """Repetition pairs: :func:`simulate` with ``presentations=2``."""
     return simulate(network, items, presentations=2, **kwargs)
-
-
-def serp(ds):
-    """The sERP (mean semantic excitatory activation) of a simulation result."""
-    return ds["serp"]
-
-
-def serp_by_type(ds):
-    """The sERP averaged over the items of each type.
-
-    Returns
-    -------
-    xarray.DataArray, dims (instance, item_type, presentation, tick)
-    """
-    if "item_type" not in ds.coords:
-        raise ValueError("this result has no item types (simulate a Lexicon, not bare strings)")
-    from erpsim.model.lexicon import ITEM_TYPES
-    grouped = ds["serp"].groupby("item_type").mean("item")
-    present = [t for t in ITEM_TYPES if t in grouped["item_type"].values]
-    return grouped.reindex(item_type=present).transpose("instance", "item_type", "presentation", "tick")
-
-
-def save_result(ds, path):
-    """Write a result to NetCDF (h5netcdf) atomically; returns the path."""
-    return atomic_write(path, lambda tmp: ds.to_netcdf(tmp, engine="h5netcdf"))
-
-
-def load_result(path):
-    """Read a result written by :func:`save_result`."""
-    from pathlib import Path
-    if not Path(path).exists():
-        raise FileNotFoundError(f"result file not found: {path}")
-    with xr.open_dataset(path, engine="h5netcdf") as ds:
-        return ds.load()

@@ -40,14 +40,17 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from erpsim.model.pretrained import pretrained_path, sha256
 from erpsim.model.config import Envelope, ModelConfig, default_envelope
+from erpsim.model.network import Network
+from erpsim.training import TrainingSettings
 
 #: Version of what a point computes; part of every point's identity.
 POINT_VERSION = 1
 SECTIONS = ("config", "envelope", "training")
 TOP_LEVEL = SECTIONS + ("seeds", "lexicon", "n_per_type", "lexicon_seed", "name", "model")
 #: ModelConfig fields that cannot be set from a grid (the envelope has its own section).
-_CONFIG_EXCLUDED = ("envelope", "extra")
+_CONFIG_EXCLUDED = ("envelope",)
 #: ModelConfig fields that do not change training (single-trial schedule): a model trained
 #: once serves every value of them.
 _TEST_ONLY_CONFIG = ("protocol", "gap")
@@ -56,13 +59,8 @@ TEST_TIME_CONFIG = ("dt", "gain", "clamp", "n_blank", "n_stim", "onset_tick", "i
                     "inh_gain", "protocol", "gap", "dtype")
 
 
-def _training_cls():
-    from erpsim.training import TrainingSettings
-    return TrainingSettings
-
-
 def _fields(section):
-    cls = {"config": ModelConfig, "envelope": Envelope, "training": _training_cls()}[section]
+    cls = {"config": ModelConfig, "envelope": Envelope, "training": TrainingSettings}[section]
     names = [f.name for f in dataclasses.fields(cls)]
     if section == "config":
         names = [n for n in names if n not in _CONFIG_EXCLUDED]
@@ -179,7 +177,7 @@ class Point:
     def training_settings(self):
         if self.training is None:
             raise ValueError("this point uses a trained model and has no training settings")
-        return _training_cls()(**self.training)
+        return TrainingSettings(**self.training)
 
     @property
     def params(self):
@@ -220,6 +218,16 @@ class Grid:
         self.spec = json.loads(json.dumps(spec, default=_json_default))   # order kept
         self.name = spec.get("name")
         self.model = _TrainedModel.resolve(spec.get("model"), base_dir)
+        self._check_model_sections(spec)
+        self._read_sections(spec)
+        self._read_seeds(spec)
+        self._read_lexicon(spec, base_dir)
+        self._lexicon = None
+        self._points = None
+        self.points()           # validates every point now
+
+    def _check_model_sections(self, spec):
+        """With a trained ``model``: no training section, only test-time config."""
         if self.model is not None:
             if spec.get("training"):
                 raise ValueError("a grid with a trained 'model' trains nothing: remove its "
@@ -228,6 +236,9 @@ class Grid:
             if fixed_arch:
                 raise ValueError(f"config parameter(s) {fixed_arch} are fixed by the trained "
                                  f"model; with 'model' a grid may set only {list(TEST_TIME_CONFIG)}")
+
+    def _read_sections(self, spec):
+        """The fixed parameters and the swept axes of the config, envelope and training."""
         self.fixed = {s: {} for s in SECTIONS}
         self.axes = []
         self.no_envelope = "envelope" in spec and spec["envelope"] is None
@@ -263,6 +274,9 @@ class Grid:
         if clash:    # never with the current dataclasses; kept for safety
             self.axes = [dataclasses.replace(a, dim=f"{a.section}.{a.name}")
                          if a.dim in clash else a for a in self.axes]
+
+    def _read_seeds(self, spec):
+        """The seeds: distinct integers >= 0 (instances of the trained ``model``)."""
         seeds = spec.get("seeds", None)
         if not isinstance(seeds, (list, tuple)) or len(seeds) == 0:
             raise ValueError(f"grid 'seeds' must be a non-empty list of integers, got {seeds!r}")
@@ -277,6 +291,9 @@ class Grid:
                 raise ValueError(f"grid 'seeds' {outside} are not instances of {self.model.path} "
                                  f"({self.model.n_instances} instances: seeds 0-"
                                  f"{self.model.n_instances - 1})")
+
+    def _read_lexicon(self, spec, base_dir):
+        """The lexicon: its size per type, subset seed and file (resolved)."""
         n_per_type = spec.get("n_per_type")
         if n_per_type is not None and (not isinstance(n_per_type, int) or isinstance(n_per_type, bool)
                                        or n_per_type < 1):
@@ -297,9 +314,6 @@ class Grid:
                 raise FileNotFoundError(f"grid lexicon file not found: {path}")
             lexicon = str(path.resolve())
         self.lexicon_path = lexicon
-        self._lexicon = None
-        self._points = None
-        self.points()           # validates every point now
 
     # ------------------------------------------------------------------ properties
     @property
@@ -354,7 +368,6 @@ class Grid:
             raise ValueError("the grid's lexicon has no trained items (words or acronyms)")
         lex_id = lexicon_digest(lexicon)
         trained_id = lexicon_digest(lexicon.trained)
-        training_cls = _training_cls()
         points = []
         value_lists = [list(zip(a.values, a.labels)) for a in self.axes]
         for combo in itertools.product(*value_lists):
@@ -373,12 +386,11 @@ class Grid:
                 envelope = (None if self.no_envelope
                             else dataclasses.replace(base_envelope, **sections["envelope"]))
                 config = ModelConfig(**{**base_config, **sections["config"]}, envelope=envelope)
-                settings = None if self.model is not None else training_cls(**sections["training"])
+                settings = None if self.model is not None else TrainingSettings(**sections["training"])
             except (ValueError, TypeError) as err:
                 raise ValueError(f"invalid grid point {where}: {err}") from None
             config_d = config.to_dict()
             config_d.pop("envelope")
-            config_d.pop("extra", None)
             env_d = None if envelope is None else config.to_dict()["envelope"]
             train_d = None if settings is None else dataclasses.asdict(settings)
             model_config = {k: v for k, v in config_d.items() if k not in _TEST_ONLY_CONFIG}
@@ -419,8 +431,6 @@ class _TrainedModel:
             return None
         if not isinstance(model, str):
             raise ValueError(f"grid 'model' must be 'pretrained' or a network file, got {model!r}")
-        from erpsim.model.network import Network
-        from erpsim.model.pretrained import pretrained_path, sha256
         if model == "pretrained":
             path = pretrained_path()
         else:
@@ -433,10 +443,9 @@ class _TrainedModel:
         return cls(str(Path(path).resolve()), sha256(path), network.n_instances, network.config)
 
     def config_fields(self):
-        """The file's ModelConfig fields (without envelope and extras)."""
+        """The file's ModelConfig fields (without the envelope)."""
         fields = self.config.to_dict()
         fields.pop("envelope")
-        fields.pop("extra", None)
         return fields
 
 

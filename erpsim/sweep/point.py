@@ -11,11 +11,12 @@ import json
 import numpy as np
 import xarray as xr
 
-from erpsim.analysis import model_spectrum, model_window, window_mean
-from erpsim.analysis.windows import MODEL_SEARCH
-from erpsim.model.lexicon import ITEM_TYPES, TRAINED_TYPES
+from erpsim.model.lexicon import TRAINED_TYPES
 from erpsim.model.network import Network
-from erpsim.simulation.trials import serp_by_type, simulate_repetition
+from erpsim.paper.pipeline import analyse_models, simulate_models
+from erpsim.simulation.timebase import N400_SEARCH, absolute
+from erpsim.training import lexical_decision, semantics_of, train
+from erpsim.utils.deprecation import warn_moved
 
 #: Data variables of a point's result (see :func:`analyse_point`).
 VARIABLES = ("serp", "window_mean", "repetition_effect", "spectrum", "window_start",
@@ -40,7 +41,6 @@ def train_point(point, lexicon):
     """
     if point.model_file is not None:
         return load_instance(point)
-    from erpsim.training import train
     config = point.model_config()
     network = Network.initialize(config, 1, rng=[point.seed])
     network, _ = train(network, lexicon, point.training_settings(), progress=False)
@@ -57,25 +57,24 @@ def load_instance(point):
 
 
 def search_window(config):
-    """The FWHM search window in ticks: :data:`MODEL_SEARCH` relative to onset, clipped
-    to the recorded ticks (ticks 20-38 for the default timing)."""
-    onset, last = config.onset_tick, config.onset_tick + config.n_stim - 1
-    lo = onset + (MODEL_SEARCH[0] - 20)
-    hi = min(onset + (MODEL_SEARCH[1] - 20), last)
-    return (lo, hi)
+    """Deprecated: the FWHM search window in tick labels (ticks 0-18 after onset, clipped
+    to the last stimulus tick); windows now come from
+    :mod:`erpsim.simulation.timebase` and the result's onset."""
+    warn_moved("erpsim.sweep.point.search_window",
+               "erpsim.simulation.timebase.window_of(serp, N400_SEARCH, clip=True)")
+    return absolute(N400_SEARCH, config.onset_tick, config.onset_tick + config.n_stim - 1)
 
 
 def spectrum_samples(config):
-    """Samples and FFT length of the spectra: the stimulus ticks (20-39, n_fft 20 by default)."""
-    onset = config.onset_tick
-    return (onset, onset + config.n_stim - 1), config.n_stim
+    """Deprecated: the stimulus ticks and FFT length of the spectra."""
+    warn_moved("erpsim.sweep.point.spectrum_samples",
+               "erpsim.paper.pipeline.stimulus_samples")
+    return absolute((0, config.n_stim - 1), config.onset_tick), config.n_stim
 
 
 def _lexical_decision(ds, network):
     """(accuracy, d') of lexical decision by semantic familiarity (by semantic stress for a
     network without stored semantics), NaN without both item kinds."""
-    from erpsim.training.lexical_decision import lexical_decision
-    from erpsim.training.trainer import semantics_of
     trained = np.isin(ds["item_type"].values, TRAINED_TYPES)
     if trained.sum() < 2 or (~trained).sum() < 2:
         return np.nan, np.nan
@@ -121,22 +120,20 @@ def analyse_point(point, lexicon, network, *, backend="numba"):
         raise ValueError(f"a sweep point analyses one instance, got {network.n_instances}")
     config = point.model_config()
     network = Network(config, network.W, network.b, network.seeds, network.meta)
-    envelope = config.envelope
-    runs = [("alpha", envelope), ("control", False)] if envelope is not None else [("control", False)]
-    serps, ld = {}, {}
-    for model, env in runs:
-        ds = simulate_repetition(network, lexicon, envelope=env, backend=backend,
-                                 record_units=True)
+    ld = {}
+
+    def lexical_decision(model, ds):
         ld[model] = _lexical_decision(ds, network)
-        serps[model] = serp_by_type(ds).isel(instance=0, drop=True)
-    models = [m for m, _ in runs]
-    serp = xr.concat([serps[m] for m in models], dim=xr.DataArray(models, dims="model"))
-    present = [t for t in ITEM_TYPES if t in serp["item_type"].values]
-    serp = serp.reindex(item_type=present)
-    window = model_window(serp.sel(model=models[0]), search=search_window(config))
-    wm = window_mean(serp, window=window)
-    samples, n_fft = spectrum_samples(config)
-    spectrum = model_spectrum(serp, samples=samples, n_fft=n_fft)
+
+    serps = simulate_models(network, lexicon, config.envelope, backend=backend, groups=None,
+                            record_units=True, on_result=lexical_decision)
+    models = list(serps)
+    stack = xr.DataArray(models, dims="model")
+    serp = xr.concat([serps[m].isel(instance=0, drop=True) for m in models], dim=stack)
+    result = analyse_models({m: serp.sel(model=m, drop=True) for m in models}, n_stim=config.n_stim)
+    window = result.window
+    wm = xr.concat([result.window_mean[m] for m in models], dim=stack)
+    spectrum = xr.concat([result.spectra[m] for m in models], dim=stack)
     meta = network.meta
 
     def scalar(key):

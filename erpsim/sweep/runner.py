@@ -14,6 +14,10 @@ A point whose task raises is logged with its error and resubmitted ``retries`` t
 A worker that dies is replaced by its nanny and Dask reruns its tasks elsewhere.
 Ctrl-C cancels what is running; everything written so far stays, and running the same
 sweep again computes only the points that are missing.
+
+One sweep at a time per store: :func:`run_sweep` holds the store's lock
+(:mod:`erpsim.sweep.lock`) for the whole run, so a second sweep on the same store
+refuses with a message naming the lock file and the process holding it.
 """
 from __future__ import annotations
 
@@ -21,12 +25,17 @@ import os
 import time
 import traceback
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from erpsim.sweep.grid import load_grid
+from erpsim.sweep.lock import StoreLock, describe_owner
 from erpsim.sweep.point import analyse_point, train_point
 from erpsim.sweep.store import SweepStore
+from erpsim.utils.check import _check_integer
 
 
 @dataclass
@@ -125,6 +134,215 @@ def _error_text(future):
     return f"{type(err).__name__}: {err}", "".join(traceback.format_tb(tb)) if tb else ""
 
 
+# ----------------------------------------------------------------------- steps
+def plan_sweep(grid, store):
+    """Prepare ``store`` for ``grid`` and list the points still to compute.
+
+    Creates the folder, removes temporary files of an interrupted run and records the
+    grid (the caller holds the store's lock).
+
+    Parameters
+    ----------
+    grid : Grid, dict or path
+    store : SweepStore
+
+    Returns
+    -------
+    points : list of Point
+        Every point of the grid.
+    todo : list of Point
+        The points whose results are not in the store yet.
+    """
+    grid = load_grid(grid)
+    points = grid.points()
+    store.path.mkdir(parents=True, exist_ok=True)
+    store.remove_temporary()
+    store.write_grid(grid)
+    done = store.done_keys()
+    return points, [p for p in points if p.key not in done]
+
+
+def default_workers(n_workers=None):
+    """``n_workers``, checked; None: one per core this process may use."""
+    if n_workers is None:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+            else os.cpu_count()
+    return _check_integer(n_workers, "n_workers", minimum=1)
+
+
+@contextmanager
+def dask_client(scheduler=None, client=None, n_workers=1):
+    """The client to run on: ``client`` (left open), a client of ``scheduler``, or a
+    new local cluster of ``n_workers`` single-threaded processes (both closed after)."""
+    from distributed import Client, LocalCluster
+    if client is not None:
+        yield client
+        return
+    cluster = None
+    if scheduler is not None:
+        own = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+        own = Client(cluster)
+    try:
+        yield own
+    finally:
+        own.close()
+        if cluster is not None:
+            cluster.close()
+
+
+class SweepRun:
+    """The bookkeeping of one run: submits tasks and handles each finished future.
+
+    Parameters
+    ----------
+    client : distributed.Client
+    store : SweepStore
+    lexicon : Lexicon
+    todo : list of Point
+    report : SweepReport
+        Updated as futures finish.
+    ac : distributed.as_completed
+        Every submitted future is added to it.
+    retries, point_function, backend, numba_threads, on_point
+        See :func:`run_sweep`.
+    bar : tqdm or None
+    """
+
+    def __init__(self, client, store, lexicon, todo, report, ac, *, retries=1,
+                 point_function=None, backend="numba", numba_threads=1, on_point=None,
+                 bar=None):
+        self.client, self.store, self.lexicon, self.report, self.ac = (
+            client, store, lexicon, report, ac)
+        self.retries, self.point_function, self.backend = retries, point_function, backend
+        self.numba_threads, self.on_point, self.bar = numba_threads, on_point, bar
+        self.token = uuid.uuid4().hex[:8]
+        self.model_futures, self.model_attempts, self.train_of = {}, {}, {}
+        self.attempts, self.point_of, self.live = {}, {}, {}
+        self.waiting = {}           # model key -> points not yet finished (to release it)
+        for p in todo:
+            self.waiting[p.model_key] = self.waiting.get(p.model_key, 0) + 1
+
+    def model_future(self, point):
+        """The future of ``point``'s model: loaded from the store, trained, or resubmitted
+        after its training failed (up to ``retries`` times)."""
+        mk = point.model_key
+        future = self.model_futures.get(mk)
+        if future is not None and (future.status != "error"
+                                   or self.model_attempts.get(mk, 0) > self.retries):
+            return future
+        if future is None and self.store.has_model(mk):
+            future = self.client.submit(_given, self.store.load_model(mk),
+                                        key=f"sweep-model-{mk}-{self.token}")
+            self.report.models_loaded += 1
+        else:
+            self.model_attempts[mk] = self.model_attempts.get(mk, 0) + 1
+            future = self.client.submit(_train_task, point, self.lexicon, self.numba_threads,
+                                        key=f"sweep-train-{mk}-{self.token}-"
+                                            f"{self.model_attempts[mk]}")
+            self.train_of[future.key] = mk
+            self.ac.add(future)
+        self.model_futures[mk] = future
+        return future
+
+    def submit(self, point):
+        """Submit (or resubmit) ``point``'s analysis task."""
+        self.attempts[point.key] = self.attempts.get(point.key, 0) + 1
+        future = self.client.submit(_point_task, point, self.lexicon, self.model_future(point),
+                                    self.point_function, self.numba_threads, self.backend,
+                                    key=f"sweep-point-{point.key}-{self.token}-"
+                                        f"{self.attempts[point.key]}")
+        self.point_of[future.key] = point
+        self.live[future.key] = future
+        self.ac.add(future)
+
+    def handle(self, future):
+        """Record one finished future (a model's training or a point)."""
+        if future.key in self.train_of:
+            self.handle_model(future)
+        else:
+            self.handle_point(future)
+            if self.bar is not None:
+                self.bar.set_postfix(failed=len(self.report.failed), refresh=False)
+
+    def handle_model(self, future):
+        """Save a trained model (its points hold the future until they finish)."""
+        mk = self.train_of.pop(future.key)
+        if future.status == "finished":
+            self.store.save_model(future.result(), mk)
+            self.store.log(event="model", model_key=mk)
+            self.report.models_trained += 1
+        else:
+            error, _ = _error_text(future)
+            self.store.log(event="model_error", model_key=mk, error=error)
+
+    def handle_point(self, future):
+        """Write a finished point, or log its error and resubmit or give it up."""
+        point = self.point_of.pop(future.key)
+        self.live.pop(future.key, None)
+        if future.status != "finished":
+            error, tb = _error_text(future)
+            future.release()
+            self._log_error(point, error, tb)
+            if self.attempts[point.key] <= self.retries:
+                self.report.retried += 1
+                self.submit(point)
+            else:
+                self._give_up(point, error)
+            return
+        ds, seconds, worker = future.result()
+        future.release()
+        ds.attrs["point_key"] = point.key
+        try:
+            self.store.write_point(ds)
+        except Exception as err:      # e.g. a custom point's Dataset NetCDF refuses
+            error = f"cannot write the point: {type(err).__name__}: {err}"
+            self._log_error(point, error, traceback.format_exc())
+            self._give_up(point, error)
+            return
+        self.store.log(event="done", key=point.key, coords=point.coords,
+                       attempt=self.attempts[point.key], seconds=round(seconds, 3),
+                       worker=worker)
+        self.report.computed += 1
+        self._finished(point)
+        if self.on_point is not None:
+            self.on_point(point, ds)
+
+    def _log_error(self, point, error, tb):
+        self.store.log(event="error", key=point.key, coords=point.coords,
+                       attempt=self.attempts[point.key], error=error, traceback=tb)
+
+    def _give_up(self, point, error):
+        self.report.failed[point.key] = {"coords": point.coords, "error": error}
+        self._finished(point)
+
+    def _finished(self, point):
+        if self.bar is not None:
+            self.bar.update(1)
+        self.waiting[point.model_key] -= 1
+        if self.waiting[point.model_key] == 0:
+            self.model_futures.pop(point.model_key, None)
+
+    def cancel(self, err):
+        """Cancel what is still running and log the interruption (never raises)."""
+        try:
+            pending = [f for f in list(self.live.values()) + list(self.model_futures.values())
+                       if not f.done()]
+            if pending:
+                self.client.cancel(pending)
+            self.store.log(event="interrupted", error=f"{type(err).__name__}: {err}",
+                           computed=self.report.computed)
+        except Exception:
+            pass
+
+    def close(self):
+        """Drop the references to futures (so Dask can release them)."""
+        self.model_futures.clear()
+        self.live.clear()
+
+
 # ----------------------------------------------------------------------- the runner
 def run_sweep(grid, store, *, scheduler=None, client=None, n_workers=None, retries=1,
               progress=True, point_function=None, backend="numba", numba_threads=1,
@@ -164,151 +382,52 @@ def run_sweep(grid, store, *, scheduler=None, client=None, n_workers=None, retri
     -------
     SweepReport
         Failed points are reported there (and in the store's index), not raised.
-    """
-    from distributed import Client, LocalCluster, as_completed
-    from tqdm.auto import tqdm
 
-    if not isinstance(retries, int) or retries < 0:
-        raise ValueError(f"retries must be an integer >= 0, got {retries!r}")
+    Raises
+    ------
+    erpsim.sweep.lock.SweepLockedError
+        Another sweep is running on ``store`` (nothing is computed or written).
+    """
+    retries = _check_integer(retries, "retries", minimum=0)
     start = time.perf_counter()
     grid = load_grid(grid)
     store = SweepStore(store)
-    points = grid.points()
-    store.path.mkdir(parents=True, exist_ok=True)
-    store.remove_temporary()
-    store.write_grid(grid)
-    done = store.done_keys()
-    todo = [p for p in points if p.key not in done]
-    report = SweepReport(store=store.path, n_points=len(points), skipped=len(points) - len(todo))
-    if not todo:
+    with StoreLock(store.path) as lock:
+        if lock.stale:
+            store.log(event="stale_lock", previous=describe_owner(lock.stale))
+        points, todo = plan_sweep(grid, store)
+        report = SweepReport(store=store.path, n_points=len(points),
+                             skipped=len(points) - len(todo))
+        if todo:
+            n_workers = default_workers(n_workers)
+            _run(grid, store, todo, report, scheduler=scheduler, client=client,
+                 n_workers=n_workers, retries=retries, progress=progress,
+                 point_function=point_function, backend=backend,
+                 numba_threads=numba_threads, on_point=on_point)
         report.seconds = time.perf_counter() - start
-        return report
+    return report
 
-    if n_workers is None:
-        n_workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
-            else os.cpu_count()
-    if not isinstance(n_workers, int) or n_workers < 1:
-        raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
-    own_client = own_cluster = None
-    token = uuid.uuid4().hex[:8]
+
+def _run(grid, store, todo, report, *, scheduler, client, n_workers, progress, **options):
+    """Submit ``todo`` and handle every future as it finishes (see :func:`run_sweep`)."""
+    from distributed import as_completed
     lexicon = grid.load_lexicon()
-    ac = None           # as_completed, once there is a client
-    model_futures, model_attempts, train_of = {}, {}, {}
-    attempts, point_of = {}, {}
-    live = {}           # key -> point future not yet processed (cancelled on interruption)
-    waiting = {}        # model key -> points not yet finished (to release the model)
-    for p in todo:
-        waiting[p.model_key] = waiting.get(p.model_key, 0) + 1
-    bar = tqdm(total=len(points), initial=report.skipped, desc="sweep", unit="point",
+    bar = tqdm(total=report.n_points, initial=report.skipped, desc="sweep", unit="point",
                disable=not progress)
-
-    def model_future(point):
-        mk = point.model_key
-        future = model_futures.get(mk)
-        if future is not None and (future.status != "error"
-                                   or model_attempts.get(mk, 0) > retries):
-            return future
-        if future is None and store.has_model(mk):
-            future = client.submit(_given, store.load_model(mk), key=f"sweep-model-{mk}-{token}")
-            report.models_loaded += 1
-        else:
-            model_attempts[mk] = model_attempts.get(mk, 0) + 1
-            future = client.submit(_train_task, point, lexicon, numba_threads,
-                                   key=f"sweep-train-{mk}-{token}-{model_attempts[mk]}")
-            train_of[future.key] = mk
-            ac.add(future)
-        model_futures[mk] = future
-        return future
-
-    def submit(point):
-        attempts[point.key] = attempts.get(point.key, 0) + 1
-        future = client.submit(_point_task, point, lexicon, model_future(point), point_function,
-                               numba_threads, backend,
-                               key=f"sweep-point-{point.key}-{token}-{attempts[point.key]}")
-        point_of[future.key] = point
-        live[future.key] = future
-        ac.add(future)
-
-    def finished(point):
-        bar.update(1)
-        waiting[point.model_key] -= 1
-        if waiting[point.model_key] == 0:
-            model_futures.pop(point.model_key, None)
-
+    run = None
     try:
-        if client is None:
-            if scheduler is not None:
-                client = own_client = Client(scheduler)
-            else:
-                own_cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1,
-                                           processes=True, dashboard_address=":0")
-                client = own_client = Client(own_cluster)
-        ac = as_completed(loop=client.loop)
-        for p in todo:
-            submit(p)
-        for future in ac:
-            if future.key in train_of:
-                mk = train_of.pop(future.key)
-                if future.status == "finished":
-                    store.save_model(future.result(), mk)
-                    store.log(event="model", model_key=mk)
-                    report.models_trained += 1
-                else:
-                    error, _ = _error_text(future)
-                    store.log(event="model_error", model_key=mk, error=error)
-                continue        # its points hold the future until they finish
-            point = point_of.pop(future.key)
-            live.pop(future.key, None)
-            if future.status == "finished":
-                ds, seconds, worker = future.result()
-                future.release()
-                ds.attrs["point_key"] = point.key
-                try:
-                    store.write_point(ds)
-                except Exception as err:      # e.g. a custom point's Dataset NetCDF refuses
-                    error = f"cannot write the point: {type(err).__name__}: {err}"
-                    store.log(event="error", key=point.key, coords=point.coords,
-                              attempt=attempts[point.key], error=error,
-                              traceback=traceback.format_exc())
-                    report.failed[point.key] = {"coords": point.coords, "error": error}
-                    finished(point)
-                    continue
-                store.log(event="done", key=point.key, coords=point.coords,
-                          attempt=attempts[point.key], seconds=round(seconds, 3), worker=worker)
-                report.computed += 1
-                finished(point)
-                if on_point is not None:
-                    on_point(point, ds)
-            else:
-                error, tb = _error_text(future)
-                future.release()
-                store.log(event="error", key=point.key, coords=point.coords,
-                          attempt=attempts[point.key], error=error, traceback=tb)
-                if attempts[point.key] <= retries:
-                    report.retried += 1
-                    submit(point)
-                else:
-                    report.failed[point.key] = {"coords": point.coords, "error": error}
-                    finished(point)
-            bar.set_postfix(failed=len(report.failed), refresh=False)
-    except BaseException as err:     # Ctrl-C included: stop the work, keep what is written
-        try:
-            pending = [f for f in list(live.values()) + list(model_futures.values())
-                       if not f.done()]
-            if pending and client is not None:
-                client.cancel(pending)
-            store.log(event="interrupted", error=f"{type(err).__name__}: {err}",
-                      computed=report.computed)
-        except Exception:
-            pass
-        raise
+        with dask_client(scheduler, client, n_workers) as active:
+            run = SweepRun(active, store, lexicon, todo, report, as_completed(loop=active.loop),
+                           bar=bar, **options)
+            try:
+                for p in todo:
+                    run.submit(p)
+                for future in run.ac:
+                    run.handle(future)
+            except BaseException as err:     # Ctrl-C included: stop, keep what is written
+                run.cancel(err)
+                raise
+            finally:
+                run.close()
     finally:
         bar.close()
-        model_futures.clear()
-        live.clear()
-        report.seconds = time.perf_counter() - start
-        if own_client is not None:
-            own_client.close()
-        if own_cluster is not None:
-            own_cluster.close()
-    return report

@@ -27,6 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 import xarray as xr
+
+from erpsim.model.network import Network
+from erpsim.sweep.grid import Grid, load_grid
 from erpsim.utils.atomic import atomic_write as _atomic_write
 
 FORMAT = "erpsim-sweep"
@@ -102,7 +105,6 @@ class SweepStore:
 
     def read_grid(self):
         """The grid last run into this store."""
-        from erpsim.sweep.grid import Grid
         if not (self.path / "sweep.json").exists():
             raise FileNotFoundError(f"no sweep store at {self.path} (sweep.json missing)")
         return Grid(self._read_header()["grid"])
@@ -140,7 +142,6 @@ class SweepStore:
         return network.save(self.model_path(model_key))
 
     def load_model(self, model_key):
-        from erpsim.model.network import Network
         return Network.load(self.model_path(model_key))
 
     # ------------------------------------------------------------------ index
@@ -177,7 +178,6 @@ class SweepStore:
             ``attempts`` (computations that ended, in any run), ``seconds`` (of the
             finished computation) and ``error`` (the last one, if any).
         """
-        from erpsim.sweep.grid import load_grid
         grid = self.read_grid() if grid is None else load_grid(grid)
         done = self.done_keys()
         last, attempts = {}, {}
@@ -217,7 +217,6 @@ def open_sweep(path, grid=None):
         where points differ in ticks or frequencies). ``status`` (grid dims): "done",
         "failed" or "pending". Attributes: the grid (JSON) and its fixed parameters.
     """
-    from erpsim.sweep.grid import load_grid
     store = SweepStore(path)
     grid = store.read_grid() if grid is None else load_grid(grid)
     points = grid.points()

@@ -10,9 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy import stats
 
-from erpsim.analysis import repetition_stats
+from erpsim.analysis import mean_ci, repetition_stats
 
 
 def parameter_dims(ds):
@@ -45,14 +44,15 @@ def repetition_table(ds):
 
 
 def _mean_ci(values, level):
+    """(mean, ci_low, ci_high, n) of the non-NaN ``values`` (:func:`erpsim.analysis.mean_ci`;
+    NaN bounds for fewer than 2 values)."""
     values = np.asarray(values, dtype=float)
     values = values[~np.isnan(values)]
     n = len(values)
-    mean = values.mean() if n else np.nan
     if n < 2:
-        return mean, np.nan, np.nan, n
-    half = stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
-    return mean, mean - half, mean + half, n
+        return (values.mean() if n else np.nan), np.nan, np.nan, n
+    mean, low, high = mean_ci(values, dim=0, level=level)
+    return float(mean), float(low), float(high), n
 
 
 def effect_by_parameter(ds, *, level=0.95):

@@ -5,6 +5,8 @@ Figures are built with :class:`matplotlib.figure.Figure` directly, not through
 """
 import numpy as np
 
+from erpsim.simulation.timebase import FIGURE_WINDOW, window_of
+
 #: Line colour of each item type (the lexicon's four types; others cycle).
 TYPE_COLOURS = {"word": "#1f77b4", "acronym": "#ff7f0e", "pseudoword": "#2ca02c",
                 "illegal": "#d62728"}
@@ -12,8 +14,11 @@ TYPE_COLOURS = {"word": "#1f77b4", "acronym": "#ff7f0e", "pseudoword": "#2ca02c"
 PRESENTATION_STYLES = {1: "-", 2: "--"}
 
 
-def plot_serp_by_type(serp_by_type, ax=None, title=None):
+def plot_serp_by_type(serp_by_type, ax=None, title=None, view=FIGURE_WINDOW):
     """Plot the sERP of each item type, first presentation solid, second dashed.
+
+    The whole trial is drawn; the axes show the window of interest (``view``), scaled
+    to the curves there rather than to the start-up transient before onset.
 
     Parameters
     ----------
@@ -24,7 +29,11 @@ def plot_serp_by_type(serp_by_type, ax=None, title=None):
     ax : matplotlib.axes.Axes or None
         Axes to draw into; None makes a new figure (6.4 x 4.2 inches).
     title : str or None
-        Axes title.
+        Axes title; default "sERP by item type" with the number of instances averaged.
+    view : (int, int) or None
+        Ticks after onset (read from ``tick.attrs["onset_tick"]``) shown on the x axis,
+        inclusive; default :data:`erpsim.simulation.timebase.FIGURE_WINDOW` (ticks
+        0-18 after onset). None shows the whole trial.
 
     Returns
     -------
@@ -35,6 +44,7 @@ def plot_serp_by_type(serp_by_type, ax=None, title=None):
     if "item_type" not in da.dims or "tick" not in da.dims:
         raise ValueError(f"expected a DataArray with dims item_type and tick (from "
                          f"erpsim.serp_by_type), got dims {da.dims}")
+    n_instances = da.sizes.get("instance", 1)
     if "instance" in da.dims:
         da = da.mean("instance")
     if "presentation" not in da.dims:
@@ -60,12 +70,27 @@ def plot_serp_by_type(serp_by_type, ax=None, title=None):
     onset = da["tick"].attrs.get("onset_tick")
     if onset is not None:
         ax.axvline(int(onset), color="0.6", linewidth=0.8, linestyle=":")
+    if view is not None:
+        _set_view(ax, da, view)
     ax.set_xlabel("tick")
     ax.set_ylabel("mean semantic activation (sERP)")
-    if title:
-        ax.set_title(title)
+    if title is None:
+        title = f"sERP by item type, {n_instances} instance{'s' if n_instances != 1 else ''}"
+    ax.set_title(title)
     ax.legend(fontsize="small", ncols=2 if da.sizes["presentation"] > 1 else 1, frameon=False)
     return fig
+
+
+def _set_view(ax, da, view):
+    """Limit the x axis to the onset-relative ``view`` and the y axis to the curves there."""
+    lo, hi = window_of(da, view, clip=True)
+    shown = np.asarray(da.sel(tick=slice(lo, hi)).values, dtype=float)
+    if shown.size == 0 or not np.isfinite(shown).any():
+        return
+    bottom, top = float(np.nanmin(shown)), float(np.nanmax(shown))
+    pad = 0.05 * (top - bottom) if top > bottom else 0.05 * max(abs(top), 1e-3)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(bottom - pad, top + pad)
 
 
 def _ordinal(n):
