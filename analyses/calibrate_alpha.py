@@ -45,7 +45,7 @@ import erpsim  # noqa: E402
 from erpsim.paper.calibration import (EnvelopeGrid, envelope_of, rank,  # noqa: E402
                                       search_base, search_clock_and_protocol,
                                       search_test_time, words_curves)
-from erpsim.simulation.timebase import FIGURE_WINDOW, window_of  # noqa: E402
+from erpsim.model.timebase import FIGURE_WINDOW, window_of  # noqa: E402
 from erpsim.training import TrainingSettings, train  # noqa: E402
 from erpsim.utils.atomic import atomic_write, atomic_write_bytes  # noqa: E402
 

@@ -219,3 +219,19 @@ def test_fig2_script_regenerates_the_figure(tmp_path, capsys):
                                        "fig2_alpha.png", "fig2_alpha.pdf", "fig2_control.png",
                                        "fig2_control.pdf"}
     assert "alpha model N400 window" in capsys.readouterr().out
+
+
+def test_envelope_spellings_of_compute_fig2():
+    config = erpsim.ModelConfig(n_auto=8, n_hidden=10, n_sem=10,
+                                envelope=erpsim.Envelope(theta=0.2, peak=4.0, layers=("S",)))
+    net = erpsim.Network.initialize(config, 2, rng=0)
+    net.b += np.random.default_rng(0).normal(0, 1.0, net.b.shape)
+    lexicon = erpsim.load_lexicon().subset(1, rng=0)
+    configured = compute_fig2(net, lexicon)                          # "config", the default
+    with pytest.warns(DeprecationWarning, match="compute_fig2\\(envelope=None\\)"):
+        old = compute_fig2(net, lexicon, envelope=None)              # 0.1's spelling
+    np.testing.assert_array_equal(old.serp["alpha"].values, configured.serp["alpha"].values)
+    assert not np.array_equal(configured.serp["alpha"].values,
+                              configured.serp["control"].values)
+    with pytest.raises(ValueError, match="no alpha envelope"):
+        compute_fig2(net.with_config(envelope=None), lexicon)

@@ -81,9 +81,9 @@ def test_shipped_data_are_package_data():
 
 
 #: the layers of docs/architecture.md: a folder may import only folders of lower or equal rank
-LAYER_RANK = {"_version": 0, "utils": 0, "io": 1, "model": 2, "engine": 3, "simulation": 4,
-              "training": 5, "analysis": 6, "paper": 7, "sweep": 7, "eeg": 7, "encoding": 7,
-              "viz": 8, "cli": 9}
+LAYER_RANK = {"_version": 0, "utils": 0, "model": 1, "io": 2, "engine": 3, "simulation": 4,
+              "training": 5, "analysis": 6, "viz": 7, "paper": 8, "sweep": 8, "eeg": 8,
+              "encoding": 8, "cli": 9}
 
 
 def _erpsim_imports(tree):

@@ -37,7 +37,7 @@ def alpha(net, lexicon):
 
 @pytest.fixture(scope="module")
 def control(net, lexicon):
-    return erpsim.serp_by_type(erpsim.simulate_repetition(net, lexicon, envelope=False)).sel(tick=TICKS)
+    return erpsim.serp_by_type(erpsim.simulate_repetition(net, lexicon, envelope=None)).sel(tick=TICKS)
 
 
 def test_ten_instances_with_every_trained_item_correct(net):
@@ -51,7 +51,7 @@ def test_ten_instances_with_every_trained_item_correct(net):
 def test_checksum_is_verified(tmp_path, monkeypatch):
     import shutil
     folder = tmp_path / "pretrained"
-    shutil.copytree(erpsim.io.paths.data_dir() / "pretrained", folder,
+    shutil.copytree(erpsim.utils.paths.data_dir() / "pretrained", folder,
                     ignore=shutil.ignore_patterns("*.ckpt.npz"))
     with open(folder / "erp_default.npz", "r+b") as handle:
         handle.seek(-1, 2)
@@ -66,7 +66,7 @@ def test_checksum_is_verified(tmp_path, monkeypatch):
 
 
 def test_lexical_decision_above_90_percent(net, lexicon):
-    ds = erpsim.simulate(net, lexicon, envelope=False, record_units=True)
+    ds = erpsim.simulate(net, lexicon, envelope=None, record_units=True)
     table = lexical_decision(ds, semantics_of(net)[1])
     assert table["accuracy"].mean() > 0.90
     assert (table["d_prime"] > 2.5).all()

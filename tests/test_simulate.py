@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from backends import SIMULATORS  # noqa: E402
 import erpsim
 from erpsim import (Envelope, ModelConfig, Network, load_lexicon, load_result, save_result,
                     serp_by_type, simulate, simulate_repetition)
@@ -124,12 +125,12 @@ def test_simulate_repetition_and_envelope_defaults(lexicon):
     net = varied_network()
     xr.testing.assert_identical(simulate_repetition(net, lexicon, envelope=ENV),
                                 simulate(net, lexicon, presentations=2, envelope=ENV))
-    # the default envelope is the configuration's; False and None give the control
+    # the default envelope is the configuration's; None gives the control
     alpha_net = net.with_config(envelope=ENV)
     default = simulate(alpha_net, lexicon)
     assert default.attrs["model"] == "alpha"
     xr.testing.assert_equal(default["serp"], simulate(net, lexicon, envelope=ENV)["serp"])
-    off = simulate(alpha_net, lexicon, envelope=False)
+    off = simulate(alpha_net, lexicon, envelope=None)
     assert off.attrs["model"] == "control"
     xr.testing.assert_equal(off["serp"], simulate(net, lexicon)["serp"])
     assert float(abs(off["serp"] - default["serp"]).max()) > 1e-3
@@ -270,7 +271,7 @@ def test_nan_weights_rejected_at_construction():
         Network(CFG, W, net.b)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("backend", SIMULATORS)
 def test_nan_weights_rejected_by_simulate(backend):
     # weights edited in place after construction (e.g. by a diverged training step):
     # simulate must not silently return NaN sERPs (currently it does, see the report)

@@ -11,7 +11,7 @@ from erpsim.analysis.spectra import human_spectrum, model_spectrum, power_spectr
 from erpsim.analysis.stats import mean_ci, repetition_stats
 from erpsim.analysis.windows import (HUMAN_SEARCH, Window, condition_windows, fwhm_window,
                                      human_window, model_window, window_mean)
-from erpsim.simulation.timebase import deprecated_constants
+from erpsim.model.timebase import deprecated_constants
 
 __all__ = [
     "Window",

@@ -50,7 +50,7 @@ import numpy as np
 import xarray as xr
 
 from erpsim.analysis.curves import as_curve, time_dim
-from erpsim.simulation.timebase import SPECTRUM_SAMPLES, deprecated_constants, window_of
+from erpsim.model.timebase import SPECTRUM_SAMPLES, deprecated_constants, window_of
 from erpsim.utils.check import _check_option, _check_time_range, _check_times
 
 __all__ = [
@@ -297,7 +297,7 @@ def model_spectrum(serp, *, samples=None, baseline=None, detrend="none",
         presentation, instance, ...).
     samples : (lo, hi) ticks, slice, indices or None
         Default (None): the 20 stimulus ticks, ticks 0-19 after the onset read from
-        ``tick.attrs["onset_tick"]`` (:data:`erpsim.simulation.timebase.SPECTRUM_SAMPLES`;
+        ``tick.attrs["onset_tick"]`` (:data:`erpsim.model.timebase.SPECTRUM_SAMPLES`;
         ticks 20-39 for onset 20). With ``n_fft=20`` this gives bins 0.1 apart in
         Nyquist-normalised frequency, the grid of the paper's model spectra. The
         published curves stop at tick 38: pass ``samples=(20, 38)`` (19 samples,

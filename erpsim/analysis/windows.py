@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import xarray as xr
 
-from erpsim.simulation.timebase import N400_SEARCH, deprecated_constants, window_of
+from erpsim.model.timebase import N400_SEARCH, deprecated_constants, window_of
 from erpsim.analysis.curves import as_curve, time_dim
 from erpsim.utils.check import _check_option, _check_time_range
 from erpsim.utils.docs import fill_doc

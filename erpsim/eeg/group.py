@@ -32,6 +32,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from erpsim.analysis import mean_ci as analysis_mean_ci
 from erpsim.eeg._mne import mne
 from erpsim.eeg.bridge import model_curves, parse_condition, read_eeg, tick_to_ms
 from erpsim.eeg.compare import compare, subject_column
@@ -125,7 +126,7 @@ def split_participants(eegs, subjects=None):
 
 
 def mean_ci(values, level=0.95):
-    """Mean and Student-t confidence interval of finite values.
+    """Mean and Student-t confidence interval of the finite values of a 1-D sample.
 
     Parameters
     ----------
@@ -136,17 +137,17 @@ def mean_ci(values, level=0.95):
     Returns
     -------
     dict
-        ``mean``, ``ci_low``, ``ci_high``, ``n`` (interval NaN for n < 2).
+        ``mean``, ``ci_low``, ``ci_high``, ``n``: :func:`erpsim.analysis.mean_ci` over
+        the finite values, the interval NaN for n < 2 (one participant).
     """
     v = np.asarray(values, dtype=float)
     v = v[np.isfinite(v)]
-    if v.size == 0:
-        return {"mean": np.nan, "ci_low": np.nan, "ci_high": np.nan, "n": 0}
-    mean = float(v.mean())
     if v.size < 2:
-        return {"mean": mean, "ci_low": np.nan, "ci_high": np.nan, "n": 1}
-    half = float(stats.t.ppf(0.5 + level / 2, v.size - 1) * v.std(ddof=1) / np.sqrt(v.size))
-    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half, "n": int(v.size)}
+        mean = float(v[0]) if v.size else np.nan
+        return {"mean": mean, "ci_low": np.nan, "ci_high": np.nan, "n": int(v.size)}
+    mean, low, high = analysis_mean_ci(v, dim=0, level=level)
+    return {"mean": float(mean), "ci_low": float(low), "ci_high": float(high),
+            "n": int(v.size)}
 
 
 def _ttest(values):

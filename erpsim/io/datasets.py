@@ -1,9 +1,9 @@
 """Loaders for the shipped human and published reference curves (see data/README.md)."""
 import pandas as pd
 
-from erpsim.io.paths import data_file
+from erpsim.utils.paths import data_file
 from erpsim.model.lexicon import ITEM_TYPES
-from erpsim.simulation.timebase import DEFAULT_ONSET_TICK
+from erpsim.model.timebase import DEFAULT_ONSET_TICK
 
 
 def _to_array(table, time_col, value_col, name, attrs):
@@ -38,7 +38,7 @@ def load_published_words():
     xarray.DataArray, dims (presentation, tick)
         Mean semantic activation at ticks 20-38; the ``tick`` coordinate carries
         ``attrs["onset_tick"] = 20`` like a simulation result, so onset-relative
-        windows (:mod:`erpsim.simulation.timebase`) apply to it.
+        windows (:mod:`erpsim.model.timebase`) apply to it.
     """
     table = pd.read_csv(data_file("fig2_model_words.csv"))
     arr = _to_array(table, "tick", "mean_semantic_activation", "serp",

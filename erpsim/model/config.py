@@ -285,7 +285,7 @@ def default_config():
     """The package's default model: the alpha model with the calibrated values.
 
     The shipped weights trained under :func:`training_config`, run with the calibrated
-    initial state, inhibition gain and envelope; ``simulate(..., envelope=False)`` runs
+    initial state, inhibition gain and envelope; ``simulate(..., envelope=None)`` runs
     the same configuration without the envelope (the control).
     """
     return ModelConfig(envelope=default_envelope(), **CALIBRATED_DYNAMICS)

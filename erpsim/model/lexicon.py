@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from erpsim.utils.atomic import atomic_write
-from erpsim.io.paths import data_file
+from erpsim.utils.paths import data_file
 from erpsim.model.coding import LetterCoding, get_coding
 
 ITEM_TYPES = ("word", "acronym", "pseudoword", "illegal")

@@ -3,7 +3,7 @@ import hashlib
 import json
 
 from erpsim.utils.atomic import atomic_write_bytes
-from erpsim.io.paths import data_dir
+from erpsim.utils.paths import data_dir
 from erpsim.model.network import Network
 
 DEFAULT = "erp_default"

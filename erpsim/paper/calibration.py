@@ -10,7 +10,7 @@ correct at the last tick (mean over instances of :func:`trained_accuracy` at lea
 ``MIN_ACCURACY``) — and the qualitative repetition pattern of the published words curves
 (second peak lower and earlier, lower mean in the published FWHM window, ticks 26-31,
 i.e. ticks 6-11 after onset). Windows are stated in ticks after onset
-(:mod:`erpsim.simulation.timebase`) and read the onset from each curve.
+(:mod:`erpsim.model.timebase`) and read the onset from each curve.
 The ranking puts accurate candidates first, then those with the pattern, then by score.
 """
 import itertools
@@ -24,7 +24,7 @@ from erpsim.io.datasets import load_published_words
 from erpsim.model.config import Envelope
 from erpsim.model.coding import get_coding
 from erpsim.simulation.results import serp_by_type
-from erpsim.simulation import timebase
+from erpsim.model import timebase
 from erpsim.simulation.trials import simulate_repetition
 from erpsim.training import semantic_accuracy, semantics_of
 
@@ -44,7 +44,7 @@ def score_words(curves, published=None):
     ----------
     curves : xarray.DataArray, dims (presentation, tick)
         Mean words sERP per presentation, covering ticks 0-18 after the onset in
-        ``tick.attrs["onset_tick"]`` (:data:`~erpsim.simulation.timebase.FIGURE_WINDOW`;
+        ``tick.attrs["onset_tick"]`` (:data:`~erpsim.model.timebase.FIGURE_WINDOW`;
         ticks 20-38 for onset 20).
     published : xarray.DataArray or None
         Default :func:`erpsim.io.datasets.load_published_words`. Curves and target are
@@ -106,7 +106,7 @@ def trained_accuracy(network, envelope, backend="numba"):
 def words_curves(network, lexicon, envelope, backend="numba", protocol=None, gap=None):
     """Mean words sERP per presentation (dims presentation, tick) of a repetition run."""
     words = lexicon.of_type("word")
-    ds = simulate_repetition(network, words, envelope=envelope if envelope is not None else False,
+    ds = simulate_repetition(network, words, envelope=envelope,
                              backend=backend, protocol=protocol, gap=gap, groups=("S",))
     return serp_by_type(ds).sel(item_type="word").mean("instance")
 

@@ -12,13 +12,15 @@ import pandas as pd
 import xarray as xr
 
 from erpsim.analysis import human_spectrum, human_window, mean_ci
+from erpsim.engine.dynamics import CONFIG, resolve_envelope
 from erpsim.io.datasets import load_human_erp
 from erpsim.model.pretrained import load_pretrained
 from erpsim.model.lexicon import ITEM_TYPES, load_lexicon
 from erpsim.paper.pipeline import LOW_BINS, MODELS, analyse_models, simulate_models
-from erpsim.simulation.timebase import deprecated_constants
+from erpsim.model.timebase import deprecated_constants
 from erpsim.utils.atomic import atomic_write_bytes
 from erpsim.utils.check import _validate_type
+from erpsim.utils.deprecation import warn_moved
 from erpsim.utils.docs import fill_doc
 
 
@@ -55,7 +57,7 @@ class Fig2Data:
 
 
 @fill_doc
-def compute_fig2(network=None, lexicon=None, *, envelope=None, instances=None,
+def compute_fig2(network=None, lexicon=None, *, envelope=CONFIG, instances=None,
                  backend="numba", low_bins=LOW_BINS, progress=False):
     """Simulate and analyse everything in Fig. 2.
 
@@ -69,8 +71,10 @@ def compute_fig2(network=None, lexicon=None, *, envelope=None, instances=None,
         Default: :func:`erpsim.load_pretrained`.
     lexicon : Lexicon or None
         Default: the shipped lexicon.
-    envelope : Envelope or None
-        The alpha envelope; default ``network.config.envelope`` (the calibrated default).
+    envelope : Envelope or "config"
+        The alpha model's envelope; default ``"config"``: ``network.config.envelope``
+        (the calibrated default). ``None``, which meant the configured envelope in 0.1,
+        still does, with a ``DeprecationWarning``.
     instances : int or None
         Use only the first ``instances`` instances (``--quick``).
     %(backend)s
@@ -89,7 +93,11 @@ def compute_fig2(network=None, lexicon=None, *, envelope=None, instances=None,
             raise ValueError(f"instances must be between 2 and {network.n_instances}, got {instances}")
         network = network.select(range(instances))
     lexicon = lexicon if lexicon is not None else load_lexicon()
-    envelope = envelope if envelope is not None else network.config.envelope
+    if envelope is None:
+        warn_moved("compute_fig2(envelope=None) for the configured envelope",
+                   f"envelope={CONFIG!r} (the default)")
+        envelope = CONFIG
+    envelope = resolve_envelope(network, envelope)
     if envelope is None:
         raise ValueError("no alpha envelope: the network's configuration has none; pass envelope=")
     serp = simulate_models(network, lexicon, envelope, backend=backend, progress=progress)

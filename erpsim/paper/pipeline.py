@@ -8,7 +8,7 @@
    the window means, the spectra of the stimulus ticks and, across instances, the
    paired first-vs-second statistics.
 
-Windows are found in ticks after onset (:mod:`erpsim.simulation.timebase`): the
+Windows are found in ticks after onset (:mod:`erpsim.model.timebase`): the
 onset comes from each sERP's ``tick.attrs["onset_tick"]``.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from tqdm.auto import tqdm
 
 from erpsim.analysis import model_spectrum, model_window, repetition_stats, window_mean
 from erpsim.simulation.results import serp_by_type
-from erpsim.simulation.timebase import window_of
+from erpsim.model.timebase import window_of
 from erpsim.simulation.trials import simulate_repetition
 from erpsim.utils.docs import fill_doc
 
@@ -32,10 +32,10 @@ LOW_BINS = (0.0, 0.1, 0.2, 0.3, 0.4)
 
 def model_runs(envelope):
     """The ``(model, envelope)`` pairs to simulate: alpha then control, or the control
-    alone when ``envelope`` is None (``False`` asks :func:`erpsim.simulate` for none)."""
+    alone when ``envelope`` is None."""
     if envelope is None:
         return [("control", False)]
-    return [("alpha", envelope), ("control", False)]
+    return [("alpha", envelope), ("control", None)]
 
 
 @fill_doc

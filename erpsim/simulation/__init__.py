@@ -3,7 +3,7 @@
 - :mod:`erpsim.simulation.trials` -- :func:`simulate`, :func:`simulate_repetition`;
 - :mod:`erpsim.simulation.results` -- the result schema, :func:`serp_by_type`,
   save/load and the ``ds.erp`` accessor;
-- :mod:`erpsim.simulation.timebase` -- windows in ticks after stimulus onset.
+- :mod:`erpsim.model.timebase` -- windows in ticks after stimulus onset.
 """
 from erpsim.simulation.results import load_result, save_result, serp, serp_by_type
 from erpsim.simulation.trials import simulate, simulate_repetition

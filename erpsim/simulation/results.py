@@ -8,7 +8,7 @@ A result of :func:`erpsim.simulate` is an :class:`xarray.Dataset` with
 - optionally ``activation`` (..., unit) and the item coordinates ``item_type``,
   ``zipf``, ``neighbours``;
 - ``tick.attrs["onset_tick"]``: the label of the first stimulus tick
-  (:mod:`erpsim.simulation.timebase`).
+  (:mod:`erpsim.model.timebase`).
 
 Importing this module registers the ``.erp`` accessor on Datasets::
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import xarray as xr
 
 from erpsim.model.lexicon import ITEM_TYPES
-from erpsim.simulation.timebase import FIGURE_WINDOW, onset_of, window_of
+from erpsim.model.timebase import FIGURE_WINDOW, onset_of, window_of
 from erpsim.utils.atomic import atomic_write
 
 #: Dimensions of the sERP of a result.

@@ -14,7 +14,7 @@ import xarray as xr
 from erpsim.model.lexicon import TRAINED_TYPES
 from erpsim.model.network import Network
 from erpsim.paper.pipeline import analyse_models, simulate_models
-from erpsim.simulation.timebase import N400_SEARCH, absolute
+from erpsim.model.timebase import N400_SEARCH, absolute
 from erpsim.training import lexical_decision, semantics_of, train
 from erpsim.utils.deprecation import warn_moved
 
@@ -59,9 +59,9 @@ def load_instance(point):
 def search_window(config):
     """Deprecated: the FWHM search window in tick labels (ticks 0-18 after onset, clipped
     to the last stimulus tick); windows now come from
-    :mod:`erpsim.simulation.timebase` and the result's onset."""
+    :mod:`erpsim.model.timebase` and the result's onset."""
     warn_moved("erpsim.sweep.point.search_window",
-               "erpsim.simulation.timebase.window_of(serp, N400_SEARCH, clip=True)")
+               "erpsim.model.timebase.window_of(serp, N400_SEARCH, clip=True)")
     return absolute(N400_SEARCH, config.onset_tick, config.onset_tick + config.n_stim - 1)
 
 

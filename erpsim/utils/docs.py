@@ -18,7 +18,7 @@ serp : xarray.DataArray
 search : (float, float) or None
     N400 search window in ticks, inclusive. Default (None): ticks 0-18 after the
     stimulus onset read from ``tick.attrs["onset_tick"]``
-    (:data:`erpsim.simulation.timebase.N400_SEARCH`; ticks 20-38 for onset 20),
+    (:data:`erpsim.model.timebase.N400_SEARCH`; ticks 20-38 for onset 20),
     clipped to the last tick of the data.""",
     "half_interpolate": """\
 half, interpolate

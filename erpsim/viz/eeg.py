@@ -16,7 +16,7 @@ import textwrap
 
 import numpy as np
 
-from erpsim.eeg.group import mean_ci
+from erpsim.analysis import mean_ci
 
 __all__ = ["plot_comparison"]
 
@@ -46,11 +46,12 @@ def _eeg_lines(ax, curves, item_type, times):
     """EEG per presentation; mean and 95% interval when there is a subject dim."""
     for cond, pres in _conditions_of(curves, item_type):
         eeg = curves["eeg"].sel(condition=cond).values
-        if eeg.ndim == 2:           # (subject, time): mean and t interval
-            ci = [mean_ci(col) for col in eeg.T]
-            ax.fill_between(times, [c["ci_low"] for c in ci], [c["ci_high"] for c in ci],
+        if eeg.ndim == 2 and eeg.shape[0] > 1:      # (subject, time): mean and t interval
+            _, low, high = mean_ci(eeg, dim=0)
+            ax.fill_between(times, low, high,
                             color=_STYLE["EEG"], alpha=0.15 if pres == 1 else 0.08, lw=0,
                             label=f"_EEG {pres} 95% CI")
+        if eeg.ndim == 2:
             eeg = eeg.mean(0)
         ax.plot(times, eeg, color=_STYLE["EEG"], lw=_WIDTH.get(pres, 1.5),
                 label=f"EEG {pres}")

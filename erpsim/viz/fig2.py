@@ -10,7 +10,7 @@ import matplotlib
 
 from erpsim.analysis import mean_ci
 from erpsim.model.lexicon import ITEM_TYPES
-from erpsim.simulation.timebase import FIGURE_WINDOW, window_of
+from erpsim.model.timebase import FIGURE_WINDOW, window_of
 from erpsim.utils.atomic import atomic_write
 from erpsim.utils.check import _check_option
 

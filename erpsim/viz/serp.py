@@ -5,7 +5,7 @@ Figures are built with :class:`matplotlib.figure.Figure` directly, not through
 """
 import numpy as np
 
-from erpsim.simulation.timebase import FIGURE_WINDOW, window_of
+from erpsim.model.timebase import FIGURE_WINDOW, window_of
 
 #: Line colour of each item type (the lexicon's four types; others cycle).
 TYPE_COLOURS = {"word": "#1f77b4", "acronym": "#ff7f0e", "pseudoword": "#2ca02c",
@@ -32,7 +32,7 @@ def plot_serp_by_type(serp_by_type, ax=None, title=None, view=FIGURE_WINDOW):
         Axes title; default "sERP by item type" with the number of instances averaged.
     view : (int, int) or None
         Ticks after onset (read from ``tick.attrs["onset_tick"]``) shown on the x axis,
-        inclusive; default :data:`erpsim.simulation.timebase.FIGURE_WINDOW` (ticks
+        inclusive; default :data:`erpsim.model.timebase.FIGURE_WINDOW` (ticks
         0-18 after onset). None shows the whole trial.
 
     Returns

@@ -114,11 +114,11 @@ def window_of(data, window, *, clip=False, dim="tick"):
 
 #: Old absolute constants (onset 20) -> (new name, onset-relative window).
 _OLD_CONSTANTS = {
-    "MODEL_SEARCH": ("erpsim.simulation.timebase.N400_SEARCH", N400_SEARCH),
-    "FIGURE_TICKS": ("erpsim.simulation.timebase.FIGURE_WINDOW", FIGURE_WINDOW),
-    "SCORE_TICKS": ("erpsim.simulation.timebase.FIGURE_WINDOW", FIGURE_WINDOW),
-    "MODEL_SAMPLES": ("erpsim.simulation.timebase.SPECTRUM_SAMPLES", SPECTRUM_SAMPLES),
-    "PUBLISHED_WINDOW": ("erpsim.simulation.timebase.PUBLISHED_WINDOW", PUBLISHED_WINDOW),
+    "MODEL_SEARCH": ("erpsim.model.timebase.N400_SEARCH", N400_SEARCH),
+    "FIGURE_TICKS": ("erpsim.model.timebase.FIGURE_WINDOW", FIGURE_WINDOW),
+    "SCORE_TICKS": ("erpsim.model.timebase.FIGURE_WINDOW", FIGURE_WINDOW),
+    "MODEL_SAMPLES": ("erpsim.model.timebase.SPECTRUM_SAMPLES", SPECTRUM_SAMPLES),
+    "PUBLISHED_WINDOW": ("erpsim.model.timebase.PUBLISHED_WINDOW", PUBLISHED_WINDOW),
 }
 
 
