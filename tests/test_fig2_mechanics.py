@@ -231,7 +231,8 @@ def test_envelope_spellings_of_compute_fig2():
     with pytest.warns(DeprecationWarning, match="compute_fig2\\(envelope=None\\)"):
         old = compute_fig2(net, lexicon, envelope=None)              # 0.1's spelling
     np.testing.assert_array_equal(old.serp["alpha"].values, configured.serp["alpha"].values)
-    assert not np.array_equal(configured.serp["alpha"].values,
-                              configured.serp["control"].values)
+    explicit = compute_fig2(net, lexicon, envelope=config.envelope)
+    assert configured.envelope == explicit.envelope == old.envelope
+    np.testing.assert_array_equal(explicit.serp["alpha"].values, configured.serp["alpha"].values)
     with pytest.raises(ValueError, match="no alpha envelope"):
         compute_fig2(net.with_config(envelope=None), lexicon)
