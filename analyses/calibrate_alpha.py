@@ -1,4 +1,4 @@
-"""Calibrate the alpha model against the published words curves (spec section 5).
+"""Calibrate the alpha model against the published words curves (docs/model.md §5).
 
     python analyses/calibrate_alpha.py test  [--model PATH] [--out calibration]
     python analyses/calibrate_alpha.py train [--instances 3] [--epochs 1500] [--out ...]

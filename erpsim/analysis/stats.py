@@ -3,7 +3,7 @@
 Model instances (independently initialised and trained networks) play the role of
 subjects: each contributes one value per item type and presentation (a window mean, or
 the power in one frequency bin), and first vs second presentation is compared with a
-paired test across instances (spec section 7).
+paired test across instances (docs/model.md §7).
 """
 from __future__ import annotations
 

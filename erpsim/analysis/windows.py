@@ -1,6 +1,6 @@
 """Full-width-at-half-maximum (FWHM) windows of the N400 and window means.
 
-The rule (spec section 7, ``fig2.md``): within the N400 search window take the curve
+The rule (docs/model.md §7, ``fig2.md``): within the N400 search window take the curve
 oriented so that the N400 is positive, set the half level midway between its minimum
 and maximum there (or at half the maximum), and keep the contiguous stretch of samples
 at or above the half level that contains the maximum.
@@ -153,7 +153,7 @@ def fwhm_window(curve, times=None, search=None, orientation=+1, half="midrange",
         Sign that makes the N400 positive: +1 for model sERPs, -1 for human ERPs in µV.
     half : {"midrange", "half_max"}
         Half level: midway between the minimum and maximum of the oriented curve in the
-        search window (default, the spec's rule), or half of the maximum (needs a
+        search window (default, the rule of docs/model.md §7), or half of the maximum (needs a
         positive maximum).
     interpolate : bool
         If True, the edges are the linearly interpolated times where the oriented curve
@@ -358,7 +358,7 @@ def human_window(erp, rule="grand_average", search=HUMAN_SEARCH, *, half="midran
         See :func:`model_window`. For ``"difference"`` the curve is second minus first
         presentation in µV (positive where the N400 is reduced on repetition).
     search : (float, float)
-        Search window in ms, inclusive; default 250-450 ms (the spec's N400 window).
+        Search window in ms, inclusive; default 250-450 ms (the human N400 window, docs/model.md §7).
     half, interpolate, dim, first, second, type_dim, presentation_dim
         See :func:`model_window`.
 

@@ -55,7 +55,7 @@ __all__ = ["N400_WINDOW", "FITS", "Comparison", "compare", "resample_model", "af
            "model_result", "model_input", "resolve_conditions", "eeg_curves",
            "comparison_window", "subject_column", "SUBJECT_COLUMNS", "MAX_PLAUSIBLE_V"]
 
-#: Default comparison window in ms after stimulus onset (the spec's human N400 window).
+#: Default comparison window in ms after stimulus onset (the human N400 window of docs/model.md §7).
 N400_WINDOW = (250.0, 450.0)
 #: Fit modes of :func:`compare`.
 FITS = ("per_condition", "shared")

@@ -1,11 +1,11 @@
-"""The model's per-unit update, written once (spec sections 3 and 5).
+"""The model's per-unit update, written once (docs/model.md §3 and §5).
 
 These are plain scalar Python functions of one unit and one item. They are the single
 source of the compiled backends' equations: :mod:`erpsim.engine.cpu` compiles them with
 ``numba.njit(inline="always")`` into its vectorised tile loops, and
 :mod:`erpsim.engine.gpu_kernels` with ``numba.cuda.jit(device=True)`` into the CUDA
 kernel. The NumPy reference (:mod:`erpsim.engine.reference`) is deliberately *not*
-built from them: it is an independent, array-form transcription of the spec, the oracle
+built from them: it is an independent, array-form transcription of the equations in docs/model.md, the oracle
 the compiled backends are tested against (``tests/test_equations.py`` checks these
 scalar functions against it).
 
@@ -78,7 +78,7 @@ def logistic(v, e, one):
 
 
 def clock_step(clock, below, run_below, s, theta, clock_start, recovery):
-    """Advance one envelope unit's alpha clock by one tick (spec section 5).
+    """Advance one envelope unit's alpha clock by one tick (docs/model.md §5).
 
     A running clock (``clock ≥ 0``) counts ticks; a stopped one starts at
     ``clock_start`` when the uncapped output crosses θ from below. With ``recovery > 0``

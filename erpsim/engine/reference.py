@@ -2,7 +2,7 @@
 
 This module is deliberately independent of :mod:`erpsim.engine.equations`, the scalar
 update that the compiled backends (numba CPU and CUDA) share: it is a separate,
-array-form transcription of the spec, so that an error in the shared equations shows
+array-form transcription of the equations in docs/model.md, so that an error in the shared equations shows
 up as a disagreement with it instead of being copied into the oracle.
 
 Spec section 3: every tick all units compute their net input from the previous tick's

@@ -1,5 +1,5 @@
 """The time line of a run: which ticks show the stimulus, where activations reset, and
-which ticks belong to each presentation (spec sections 3 and 6)."""
+which ticks belong to each presentation (docs/model.md §3 and §6)."""
 from dataclasses import dataclass
 
 import numpy as np

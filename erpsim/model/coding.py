@@ -148,7 +148,7 @@ class LetterCoding:
 class BinaryCoding(LetterCoding):
     """Each letter is its 1-based alphabet index in binary (a = 00001 ... z = 11010).
 
-    The model's default input coding (spec section 2): most significant bit first, so
+    The model's default input coding (docs/model.md §2): most significant bit first, so
     all 26 letters are distinct and no letter is all zeros.
 
     Parameters

@@ -1,6 +1,6 @@
 """The model's configuration: one validated, serialisable object holding every parameter.
 
-Defaults follow ``spec/erp-model.md``; values marked *calibrated* in
+Defaults follow the specification (docs/model.md); values marked *calibrated* in
 ``docs/model.md`` were chosen by the calibration scripts and are documented there.
 """
 import dataclasses
@@ -40,7 +40,7 @@ def _finite_number(name, value, low=-math.inf, high=math.inf, low_open=False):
 
 @dataclass(frozen=True)
 class Envelope:
-    """The alpha envelope on excitatory units (spec section 5).
+    """The alpha envelope on excitatory units (docs/model.md §5).
 
     Parameters
     ----------
@@ -117,7 +117,7 @@ class ModelConfig:
         layers. The visual input layer's size comes from the letter coding.
     coding : str
         Letter coding name (see :func:`erpsim.model.coding.get_coding`); ``"binary"`` is the
-        spec's 5 bits x 3 slots.
+        specification's 5 bits x 3 slots (docs/model.md §2).
     n_slots : int
         Letters per string.
     inh_fraction : float

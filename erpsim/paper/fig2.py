@@ -1,4 +1,4 @@
-"""Fig. 2 of Laszlo & Armstrong (2014): the numbers behind it (spec ``fig2.md``).
+"""Fig. 2 of Laszlo & Armstrong (2014): the numbers behind it (docs/analyses.md).
 
 :func:`compute_fig2` simulates repetition pairs of every lexicon item on the shipped
 instances with the alpha envelope (the alpha model) and without it (the control), and

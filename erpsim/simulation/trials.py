@@ -45,7 +45,7 @@ def simulate(network, items=None, *, presentations=1, envelope=CONFIG, protocol=
         The strings to present (default: the shipped lexicon). With a Lexicon the
         result carries the item type, frequency and neighbourhood size.
     presentations : int
-        1 for single trials, 2 for repetition pairs (spec section 6).
+        1 for single trials, 2 for repetition pairs (docs/model.md §6).
     envelope : Envelope, None or "config"
         Alpha envelope. ``"config"`` (default, :data:`erpsim.engine.CONFIG`): the
         network's configured one, ``network.config.envelope``; None: no envelope (the

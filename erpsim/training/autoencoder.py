@@ -1,4 +1,4 @@
-"""Orthographic autoencoder pretraining: O -> A -> O with excitatory weights (spec section 4).
+"""Orthographic autoencoder pretraining: O -> A -> O with excitatory weights (docs/model.md §4).
 
 The A<-O weights are the encoder and the O<-A feedback weights the decoder; both stay
 >= 0 (or free in the PDP ablation). Trained full-batch with Adam on the cross-entropy of

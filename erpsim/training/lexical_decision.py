@@ -1,4 +1,4 @@
-"""Lexical decision from semantic stress (spec section 4, "Lexical decision")."""
+"""Lexical decision from semantic stress (docs/model.md §4, "Lexical decision")."""
 import numpy as np
 import pandas as pd
 from scipy.stats import norm

@@ -1,6 +1,6 @@
 """Backpropagation through time in plain NumPy: the oracle for the numba gradients.
 
-Forward (spec section 3, with the optional envelope cap of section 5)::
+Forward (docs/model.md §3, with the optional envelope cap of §5)::
 
     net_t = (1 - dt) net_{t-1} + dt (W y_{t-1} + b + ext_t)
     s_t   = σ(net_t);   y_t = min(s_t, E(clock_t)) where a clock runs, else s_t

@@ -1,4 +1,4 @@
-"""Training the ERP model: pretraining, then full-batch BPTT with Adam (spec section 4)."""
+"""Training the ERP model: pretraining, then full-batch BPTT with Adam (docs/model.md §4)."""
 import hashlib
 import io
 import json
