@@ -71,7 +71,7 @@ import numba
 import numpy as np
 
 import erpsim
-from erpsim.engine import dynamics_params, make_schedule, run
+from erpsim.engine import Dynamics, make_schedule, run
 from erpsim.model.coding import get_coding
 from erpsim.model.lexicon import random_semantics
 from erpsim.training import cpu
@@ -238,8 +238,9 @@ def erpsim_loss(net, x, patterns, weights, schedule):
     targets = target_ticks(schedule, net.config.n_targets)
     loss, _, _ = cpu.loss_and_grad(net.W, net.b, x, patterns, weights, schedule.stim,
                                    schedule.reset, targets, net.arch.semantic_slice,
-                                   net.arch.mask, blocks=net.arch.blocks,
-                                   **dynamics_params(net, None, schedule.n_ticks))
+                                   net.arch.mask,
+                                   Dynamics.from_network(net, None, schedule.n_ticks),
+                                   blocks=net.arch.blocks)
     return loss
 
 
@@ -277,8 +278,7 @@ def train_case(peer, n_inst, n_items, dtype, repeats):
     schedule = make_schedule(config, 1)
     jax_call, jax_W, jax_loss = jax_epoch_call(peer, net, data, dtype)
     loss = erpsim_loss(net, *data, schedule)
-    ours = epoch_timer(cpu, net, *data, schedule, target_ticks(schedule, config.n_targets),
-                       {"blocks": net.arch.blocks})
+    ours = epoch_timer(cpu, net, *data, schedule, target_ticks(schedule, config.n_targets))
     ours()                                               # the same first epoch
     computed_in(dtype, jax_W, jax_loss)
     agreement = [check("loss", dtype, np.max(np.abs(jax_loss - loss) / np.abs(loss)))]
