@@ -29,8 +29,8 @@ from erpsim.model.lexicon import ITEM_TYPES
 from erpsim.simulation.results import SERP, check_result
 from erpsim.utils.check import _check_integer, _check_option
 
-__all__ = ["NeighbourhoodEffect", "neighbourhood_effect", "item_sn400", "MEASURES",
-           "COVARIATES"]
+__all__ = ["NeighbourhoodEffect", "neighbourhood_effect", "item_sn400", "design",
+           "effects_table", "MEASURES", "COVARIATES"]
 
 #: sN400 measures: the mean over the published window, or the peak in the search window.
 MEASURES = {"window_mean": timebase.PUBLISHED_WINDOW, "peak": timebase.N400_SEARCH}
