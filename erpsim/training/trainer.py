@@ -130,8 +130,8 @@ class TrainingSettings:
             self._set(name, _check_integer(getattr(self, name), name, minimum))
         for name in ("lr", "pretrain_lr", "grad_clip", "rollback"):
             value = getattr(self, name)
-            optional = None if name in ("grad_clip", "rollback") else "numeric"
-            _validate_type(value, ("numeric", optional), name)
+            optional = name in ("grad_clip", "rollback")
+            _validate_type(value, ("numeric", None) if optional else "numeric", name)
             if isinstance(value, np.generic):
                 self._set(name, value.item())
         if not (self.lr > 0 and self.pretrain_lr > 0):
