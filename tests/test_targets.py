@@ -102,8 +102,10 @@ def test_target_ticks_window_and_default():
 def test_targets_object_is_checked():
     sem = slice(10, 13)
     at, none = np.array([0, 1, 1], dtype=bool), np.zeros(3, dtype=bool)
-    targets = Targets(np.ones((2, 3)), [0.5, 0.5], at, none, sem)
+    patterns = np.ones((2, 3))
+    targets = Targets(patterns, [0.5, 0.5], at, none, sem)
     assert targets.patterns.dtype == np.float64 and not targets.patterns.flags.writeable
+    assert patterns.flags.writeable                     # the caller's array is left alone
     with pytest.raises(ValueError, match="both pattern and zero"):
         Targets(np.ones((2, 3)), [0.5, 0.5], at, at, sem)
     with pytest.raises(ValueError, match="4 features but the network has 3"):

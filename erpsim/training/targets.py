@@ -46,10 +46,11 @@ class Targets:
     sem_slice: slice
 
     def __post_init__(self):
-        patterns = np.asarray(self.patterns, dtype=np.float64)
-        weights = np.asarray(self.weights, dtype=np.float64)
-        at = np.asarray(self.at, dtype=bool)
-        zero_at = np.asarray(self.zero_at, dtype=bool)
+        # copies, made read-only below (the caller's arrays stay as they are)
+        patterns = np.array(self.patterns, dtype=np.float64)
+        weights = np.array(self.weights, dtype=np.float64)
+        at = np.array(self.at, dtype=bool)
+        zero_at = np.array(self.zero_at, dtype=bool)
         if patterns.ndim != 2 or weights.shape != (patterns.shape[0],):
             raise ValueError(f"patterns must be (n_items, n_sem) and weights (n_items,), got "
                              f"{patterns.shape} and {weights.shape}")
