@@ -209,7 +209,7 @@ def category_semantics(n_items, n_features=50, n_active=5, n_categories=4, n_sha
     ----------
     n_items, n_features, n_active : int
     n_categories : int
-        Number of groups, ``1 <= n_categories <= n_items``.
+        Number of groups, at least 1 (with more groups than items some stay empty).
     n_shared : int
         Core size, ``0 <= n_shared < n_active``.
     rng : None, int or numpy.random.Generator
