@@ -73,14 +73,14 @@ import numpy as np
 import erpsim
 from erpsim.engine import Dynamics, make_schedule, run
 from erpsim.model.coding import get_coding
-from erpsim.model.lexicon import random_semantics
+from erpsim.model.semantics import random_semantics
 from erpsim.training import cpu
-from erpsim.training.trainer import item_weights, target_ticks
+from erpsim.training.trainer import item_weights
 from erpsim.utils.atomic import atomic_write
 
 from _machine import cpu_model  # benchmarks/ is on sys.path when run as a script
 from bench_simulate import usable_cpus
-from bench_training import epoch_timer
+from bench_training import default_targets, epoch_timer
 
 PEERS = Path(__file__).resolve().parents[1].parent / "shared" / "peers"
 PEER_FILE = "jax_erp_peer.py"
@@ -235,10 +235,8 @@ def sim_case(peer, n_inst, n_items, dtype, repeats):
 # -- training ----------------------------------------------------------------------------
 def erpsim_loss(net, x, patterns, weights, schedule):
     """erpsim's per-instance training loss (n_instances,) at the current weights."""
-    targets = target_ticks(schedule, net.config.n_targets)
-    loss, _, _ = cpu.loss_and_grad(net.W, net.b, x, patterns, weights, schedule.stim,
-                                   schedule.reset, targets, net.arch.semantic_slice,
-                                   net.arch.mask,
+    targets = default_targets(net, patterns, weights, schedule)
+    loss, _, _ = cpu.loss_and_grad(net.W, net.b, x, targets, schedule, net.arch.mask,
                                    Dynamics.from_network(net, None, schedule.n_ticks),
                                    blocks=net.arch.blocks)
     return loss
@@ -278,7 +276,7 @@ def train_case(peer, n_inst, n_items, dtype, repeats):
     schedule = make_schedule(config, 1)
     jax_call, jax_W, jax_loss = jax_epoch_call(peer, net, data, dtype)
     loss = erpsim_loss(net, *data, schedule)
-    ours = epoch_timer(cpu, net, *data, schedule, target_ticks(schedule, config.n_targets))
+    ours = epoch_timer(cpu, net, *data, schedule)
     ours()                                               # the same first epoch
     computed_in(dtype, jax_W, jax_loss)
     agreement = [check("loss", dtype, np.max(np.abs(jax_loss - loss) / np.abs(loss)))]

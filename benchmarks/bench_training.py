@@ -20,28 +20,36 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 
 import erpsim
 from erpsim.engine import make_schedule
-from erpsim.model.lexicon import random_semantics
+from erpsim.model.semantics import random_semantics
 from erpsim.model.network import project_signs
 from erpsim.training import cpu, reference
 from erpsim.training.optim import Adam
-from erpsim.training.trainer import _grad_params, item_weights, target_ticks
+from erpsim.training.targets import Targets, target_ticks
+from erpsim.training.trainer import _grad_params, item_weights
 
 from _machine import cpu_model  # benchmarks/ is on sys.path when run as a script
 
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "torch_erp_peer.py"
 
 
-def epoch_timer(module, net, x, patterns, weights, schedule, targets):
+def default_targets(net, patterns, weights, schedule):
+    """The default training targets: ``patterns`` on the last ``n_targets`` stimulus ticks."""
+    at = target_ticks(schedule, net.config.n_targets)
+    return Targets(patterns, weights, at, np.zeros_like(at), net.arch.semantic_slice)
+
+
+def epoch_timer(module, net, x, patterns, weights, schedule):
     dynamics = _grad_params(net, None, schedule)
+    targets = default_targets(net, patterns, weights, schedule)
     opt = Adam([net.W, net.b], lr=0.03)
 
     def epoch():
-        loss, dW, db = module.loss_and_grad(net.W, net.b, x, patterns, weights, schedule.stim,
-                                            schedule.reset, targets, net.arch.semantic_slice,
-                                            net.arch.mask, dynamics, blocks=net.arch.blocks)
+        loss, dW, db = module.loss_and_grad(net.W, net.b, x, targets, schedule, net.arch.mask,
+                                            dynamics, blocks=net.arch.blocks)
         opt.step([dW, db])
         project_signs(net.W, net.arch)
     return epoch
@@ -84,12 +92,11 @@ def main():
     patterns = random_semantics(len(lexicon), config.n_sem, 5, rng=1)
     weights = item_weights(lexicon)
     schedule = make_schedule(config, 1)
-    targets = target_ticks(schedule, config.n_targets)
     results = {}
     for name, module in (("numba", cpu), ("numpy", reference)):
         net = erpsim.Network.initialize(config, 1, rng=0)
-        results[name] = median_seconds(epoch_timer(module, net, x, patterns, weights, schedule,
-                                                   targets), args.repeats)
+        results[name] = median_seconds(epoch_timer(module, net, x, patterns, weights, schedule),
+                                       args.repeats)
     t_torch, torch_note = torch_seconds(len(lexicon), schedule.n_ticks, args.repeats, args.threads)
     print(f"date {datetime.date.today()}  machine {cpu_model()}, "
           f"{os.cpu_count()} cores, numba threads {numba.get_num_threads()}")

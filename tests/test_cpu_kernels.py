@@ -15,7 +15,8 @@ from erpsim.engine.schedule import Schedule
 from erpsim.model.network import Network
 from erpsim.training import cpu as grad_cpu
 from erpsim.training import reference as grad_ref
-from erpsim.training.trainer import _grad_params, target_ticks
+from erpsim.training.targets import Targets, target_ticks
+from erpsim.training.trainer import _grad_params
 
 
 @njit(error_model="numpy")
@@ -135,7 +136,7 @@ def test_shared_ticks_are_the_same_for_every_item(schedule):
         assert units[:, :, n_prefix:].std(axis=1).max() > 0.01
 
 
-def _grad_problem(n_inst, n_items, envelope=None, schedule=None, seed=2):
+def _grad_problem(n_inst, n_items, envelope=None, schedule=None, seed=2, at=None):
     config = ModelConfig(n_auto=5, n_hidden=6, n_sem=7, n_blank=3, n_stim=6, n_targets=3,
                          init_net=-3.0 if envelope is not None else 0.0)
     net = varied(config, n_inst)
@@ -145,8 +146,9 @@ def _grad_problem(n_inst, n_items, envelope=None, schedule=None, seed=2):
     weights = gen.random(n_items)
     sched = schedule or make_schedule(config, 2)
     params = _grad_params(net, envelope, sched)
-    args = (x, target, weights, sched.stim, sched.reset, target_ticks(sched, config.n_targets),
-            net.arch.semantic_slice, net.arch.mask, params)
+    at = target_ticks(sched, config.n_targets) if at is None else at
+    targets = Targets(target, weights, at, np.zeros_like(at), net.arch.semantic_slice)
+    args = (x, targets, sched, net.arch.mask, params)
     # the arguments of every backend's loss_and_grad: (*args, **kw)
     return net, args, {"blocks": net.arch.blocks}
 
@@ -166,9 +168,8 @@ def test_wide_tile_gradients_match_reference(n_inst, n_items, envelope):
 def test_gradients_with_targets_in_the_shared_ticks():
     """Target ticks before the stimulus exercise the summed-over-items backward pass."""
     sched = custom_schedule([0, 0, 0, 0, 1, 1, 1], [0, 0, 1, 0, 0, 0, 0])
-    net, args, params = _grad_problem(1, 20, schedule=sched)
-    targets = np.array([0, 1, 0, 1, 0, 1, 1], dtype=bool)
-    args = args[:5] + (targets,) + args[6:]
+    net, args, params = _grad_problem(1, 20, schedule=sched,
+                                      at=np.array([0, 1, 0, 1, 0, 1, 1], dtype=bool))
     expected = grad_ref.loss_and_grad(net.W, net.b, *args, **params)
     got = grad_cpu.loss_and_grad(net.W, net.b, *args, **params)
     for e, g in zip(expected, got):

@@ -8,7 +8,8 @@ from erpsim.engine import make_schedule, registry
 from erpsim.training import TrainingSettings, lexical_decision, semantic_stress, train
 from erpsim.training import cpu as grad_cpu
 from erpsim.training import reference as grad_ref
-from erpsim.training.trainer import _grad_params, target_ticks
+from erpsim.training.targets import Targets, target_ticks
+from erpsim.training.trainer import _grad_params
 
 SMALL = dict(n_auto=5, n_hidden=6, n_sem=7, n_blank=3, n_stim=6, n_targets=3)
 
@@ -23,7 +24,8 @@ def busy_network(config, rng=1):
     return net
 
 
-def problem(config, envelope=None, presentations=2, n_items=9, seed=2):
+def problem(config, envelope=None, presentations=2, n_items=9, seed=2, window=None,
+            blank=False):
     net = busy_network(config)
     gen = np.random.default_rng(seed)
     x = (gen.random((n_items, config.n_input)) < 0.5).astype(float)
@@ -31,9 +33,10 @@ def problem(config, envelope=None, presentations=2, n_items=9, seed=2):
     weights = gen.random(n_items)
     schedule = make_schedule(config, presentations)
     params = _grad_params(net, envelope, schedule)
-    args = (x, target, weights, schedule.stim, schedule.reset,
-            target_ticks(schedule, config.n_targets), net.arch.semantic_slice, net.arch.mask,
-            params)
+    at = target_ticks(schedule, config.n_targets, window)
+    targets = Targets(target, weights, at, ~schedule.stim if blank else np.zeros_like(at),
+                      net.arch.semantic_slice)
+    args = (x, targets, schedule, net.arch.mask, params)
     # the arguments of every backend's loss_and_grad: (*args, **kw)
     return net, args, {"blocks": net.arch.blocks}
 
@@ -55,7 +58,7 @@ def test_gradient_matches_finite_differences(name, changes, envelope):
     net, args, params = problem(config, envelope)
     loss, dW, db = grad_ref.loss_and_grad(net.W, net.b, *args, **params)
     if envelope is not None:
-        fw = grad_ref.forward(net.W, net.b, args[0], args[3], args[4], args[-1])
+        fw = grad_ref.forward(net.W, net.b, args[0], args[2].stim, args[2].reset, args[-1])
         assert fw["capped"].any(), "the envelope must cap some units for this test to mean anything"
     h = 1e-4   # central differences: truncation O(h^2); smaller h is dominated by round-off
     gen = np.random.default_rng(0)
@@ -288,7 +291,7 @@ def test_training_forward_is_the_simulation_with_a_late_clock_start():
     envelope = erpsim.Envelope(family="biexp", theta=0.2, tau_rise=1.0, tau_decay=3.0,
                                layers=("S",), clock_start=15)
     net, args, params = problem(config, envelope)
-    x, stim, reset = args[0], args[3], args[4]
+    x, stim, reset = args[0], args[2].stim, args[2].reset
     fw = grad_ref.forward(net.W, net.b, x, stim, reset, args[-1])
     assert fw["capped"].any()
     schedule = make_schedule(config, 2)

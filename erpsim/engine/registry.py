@@ -9,8 +9,9 @@ modules expose the same function with the same signature::
 
 and the gradient modules::
 
-    loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, mask,
-                  dynamics, *, blocks, active=None)
+    loss_and_grad(W, b, x, targets, schedule, mask, dynamics, *, blocks, active=None)
+
+(``targets``: :class:`erpsim.training.targets.Targets`; ``schedule``: the ``Schedule``.)
 
 Adding a backend is adding one entry to :data:`BACKENDS`.
 """

@@ -1,4 +1,7 @@
-"""The model's items: four item types, their frequencies and neighbourhoods, semantics.
+"""The model's items: four item types, their frequencies and neighbourhoods.
+
+(The semantic patterns moved to :mod:`erpsim.model.semantics`; ``random_semantics`` is
+still importable from here, with a ``DeprecationWarning``, until the next release.)
 
 The shipped default lexicon (``data/lexicon.csv``, built by ``data/build_lexicon.py``;
 see ``docs/lexicon.md``) has 50 three-letter items of each type. Items are stored
@@ -6,15 +9,15 @@ lowercase (acronyms too).
 """
 import io
 from collections import Counter
-from itertools import combinations
-from math import comb
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from erpsim.utils.atomic import atomic_write
+from erpsim.utils.deprecation import warn_moved
 from erpsim.utils.paths import data_file
+from erpsim.model import semantics
 from erpsim.model.coding import LetterCoding, get_coding
 
 ITEM_TYPES = ("word", "acronym", "pseudoword", "illegal")
@@ -370,58 +373,9 @@ def neighbourhood_sizes(items, reference):
     return np.array(sizes, dtype=np.int64)
 
 
-def random_semantics(n_items, n_features=50, n_active=5, rng=None):
-    """Random sparse binary semantic patterns, all distinct.
-
-    Parameters
-    ----------
-    n_items : int
-        Number of patterns (rows).
-    n_features : int
-        Semantic units (default 50).
-    n_active : int
-        Active features per pattern (default 5, i.e. 10%).
-    rng : None, int or numpy.random.Generator
-        Seed or generator; the same seed gives the same patterns.
-
-    Returns
-    -------
-    numpy.ndarray, shape (n_items, n_features), float64
-        Zeros and ones, exactly ``n_active`` ones per row, no two rows equal.
-
-    Raises
-    ------
-    ValueError
-        For negative sizes, ``n_active > n_features`` or more items than distinct
-        patterns (``comb(n_features, n_active)``).
-    """
-    for name, value in (("n_items", n_items), ("n_features", n_features),
-                        ("n_active", n_active)):
-        if not isinstance(value, (int, np.integer)) or value < 0:
-            raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
-    if n_active > n_features:
-        raise ValueError(f"n_active={n_active} exceeds n_features={n_features}")
-    n_patterns = comb(n_features, n_active)
-    if n_items > n_patterns:
-        raise ValueError(f"cannot make {n_items} distinct patterns: only {n_patterns} "
-                         f"have {n_active} of {n_features} features active")
-    rng = np.random.default_rng(rng)
-    if n_patterns <= max(2 * n_items, 10_000):
-        # few possible patterns: draw without replacement from all of them
-        every = np.array(list(combinations(range(n_features), n_active)), dtype=np.intp)
-        chosen = every.reshape(n_patterns, n_active)[
-            rng.choice(n_patterns, size=n_items, replace=False)]
-    else:
-        # many possible patterns: draw at random, redraw the rare repeats
-        seen, rows = set(), []
-        while len(rows) < n_items:
-            draws = rng.random((n_items - len(rows), n_features)).argsort(axis=1)
-            for active in np.sort(draws[:, :n_active], axis=1):
-                key = active.tobytes()
-                if key not in seen:
-                    seen.add(key)
-                    rows.append(active)
-        chosen = np.array(rows, dtype=np.intp).reshape(n_items, n_active)
-    patterns = np.zeros((n_items, n_features), dtype=np.float64)
-    np.put_along_axis(patterns, chosen, 1.0, axis=1)
-    return patterns
+def __getattr__(name):
+    if name == "random_semantics":
+        warn_moved("erpsim.model.lexicon.random_semantics",
+                   "erpsim.model.semantics.random_semantics")
+        return semantics.random_semantics
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,10 @@ A grid is a dict (or a JSON / YAML file holding one)::
   grid (one dimension of the results, even with one value); any other value (number,
   string, true/false, null) is **fixed** for every point. So ``"layers": "S"`` fixes the
   envelope to the semantic layer and ``"layers": ["S", "AHS"]`` sweeps two choices
-  (a string of layer letters, or a list of them, is one value).
+  (a string of layer letters, or a list of them, is one value). Likewise
+  ``"target_window": [[0, 4]]`` fixes the training's target window and
+  ``[[0, 4], [3, 5]]`` sweeps two; ``"semantics"`` takes a ``.npy`` or CSV file (relative
+  to the grid file's folder).
 - ``envelope`` absent: every point uses the default :class:`~erpsim.Envelope` (the alpha
   model, analysed beside its control); ``"envelope": null``: no envelope (the ERP
   model only, ``model = "control"``).
@@ -115,10 +118,16 @@ def _axis_labels(values):
     return labels
 
 
-def _normalise_value(section, name, value):
-    """JSON values -> the dataclasses' types (lists of layers -> tuples)."""
+def _normalise_value(section, name, value, base_dir=None):
+    """JSON values -> the dataclasses' types (lists of layers or of a target window ->
+    tuples; a relative ``semantics`` file -> resolved against ``base_dir``)."""
     if section == "envelope" and name == "layers" and isinstance(value, (list, tuple, str)):
         return tuple(value)             # "AHS" and ["A", "H", "S"] are the same value
+    if section == "training" and name == "target_window" and isinstance(value, (list, tuple)):
+        return tuple(value)             # a window is one value: [[0, 4]] fixes it
+    if section == "training" and name == "semantics" and isinstance(value, str):
+        path = Path(value).expanduser()
+        return str(path if path.is_absolute() else Path(base_dir or ".") / path)
     return value
 
 
@@ -197,8 +206,9 @@ class Grid:
     spec : dict
         See the module docstring.
     base_dir : path or None
-        Folder against which a relative ``lexicon`` path is resolved (the grid file's
-        folder when read with :func:`load_grid`; default the current directory).
+        Folder against which a relative ``lexicon`` path (and a training ``semantics``
+        file) is resolved (the grid file's folder when read with :func:`load_grid`;
+        default the current directory).
 
     Raises
     ------
@@ -219,7 +229,7 @@ class Grid:
         self.name = spec.get("name")
         self.model = _TrainedModel.resolve(spec.get("model"), base_dir)
         self._check_model_sections(spec)
-        self._read_sections(spec)
+        self._read_sections(spec, base_dir)
         self._read_seeds(spec)
         self._read_lexicon(spec, base_dir)
         self._lexicon = None
@@ -237,7 +247,7 @@ class Grid:
                 raise ValueError(f"config parameter(s) {fixed_arch} are fixed by the trained "
                                  f"model; with 'model' a grid may set only {list(TEST_TIME_CONFIG)}")
 
-    def _read_sections(self, spec):
+    def _read_sections(self, spec, base_dir=None):
         """The fixed parameters and the swept axes of the config, envelope and training."""
         self.fixed = {s: {} for s in SECTIONS}
         self.axes = []
@@ -259,14 +269,16 @@ class Grid:
                     if len(value) == 0:
                         raise ValueError(f"grid parameter {section}.{name} has an empty list "
                                          "of values")
-                    values = tuple(_normalise_value(section, name, v) for v in value)
+                    values = tuple(_normalise_value(section, name, v, base_dir)
+                                   for v in value)
                     labels = _axis_labels(values)
                     dup = sorted({str(v) for v in labels if labels.count(v) > 1})
                     if dup:
                         raise ValueError(f"grid parameter {section}.{name} repeats value(s) {dup}")
                     self.axes.append(Axis(section, name, name, values, tuple(labels)))
                 else:
-                    self.fixed[section][name] = _normalise_value(section, name, value)
+                    self.fixed[section][name] = _normalise_value(section, name, value,
+                                                                 base_dir)
         if self.no_envelope and spec.get("envelope"):
             raise ValueError("envelope is null but has parameters")
         dims = [a.dim for a in self.axes]
@@ -392,7 +404,7 @@ class Grid:
             config_d = config.to_dict()
             config_d.pop("envelope")
             env_d = None if envelope is None else config.to_dict()["envelope"]
-            train_d = None if settings is None else dataclasses.asdict(settings)
+            train_d = None if settings is None else settings.to_dict()
             model_config = {k: v for k, v in config_d.items() if k not in _TEST_ONLY_CONFIG}
             for seed in self.seeds:
                 full = {"version": POINT_VERSION, "config": config_d, "envelope": env_d,

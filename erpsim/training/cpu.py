@@ -207,9 +207,10 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt, gain,
             _through_tick(g, g_y, g_next, s_hist[t - n_prefix], y_hist[t - n_prefix],
                           t + 1 < n_ticks and not reset[t + 1], stim[t] and hard_clamp,
                           in0, n_in, dt)
-            if targets_at[t]:
+            if targets_at[t] >= 0:
                 loss += _target_gradient(g, s_hist[t - n_prefix], y_hist[t - n_prefix],
-                                         target, weights, k0, nk, s0, s1, False)
+                                         target[targets_at[t]], weights, k0, nk, s0, s1,
+                                         False)
             _scaled_with_sums(g, dt, gd, db)
             gd_late[:, t - n_prefix] = gd
             if t > 0:
@@ -224,9 +225,9 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt, gain,
         for t in range(n_prefix - 1, -1, -1):
             _through_tick(g_sum, g_y_sum, g_next_sum, prefix_s[t], prefix_y[t],
                           t + 1 < n_ticks and not reset[t + 1], False, in0, n_in, dt)
-            if targets_at[t]:
-                loss += _target_gradient(g_sum, prefix_s[t], prefix_y[t], target, weights,
-                                         k0, nk, s0, s1, True)
+            if targets_at[t] >= 0:  # zero targets here: the same for every item
+                loss += _target_gradient(g_sum, prefix_s[t], prefix_y[t],
+                                         target[targets_at[t]], weights, k0, nk, s0, s1, True)
             _scaled_with_sums(g_sum, dt, gd_prefix[:, t:t + 1], db)
             if t > 0:
                 _transposed_sum(WT, i, blocks, gd_prefix[:, t:t + 1], g_y_sum)
@@ -238,6 +239,23 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt, gain,
             _dot_block(dW, d0, d1, b0, b1, gd_flat, prev_flat)
             _dot_block(dW, d0, d1, b0, b1, gd_prefix, prefix_prev)
         loss_part[task] = loss
+
+
+def _kernel_targets(targets):
+    """The kernel's form of :class:`~erpsim.training.targets.Targets`.
+
+    Returns
+    -------
+    target : ndarray (2, n_items, n_sem)
+        The patterns, then zeros (the zero targets).
+    weights : ndarray (n_items,)
+    targets_at : ndarray of int8 (n_ticks,)
+        Per tick, the index into ``target`` of its targets, -1 for none.
+    """
+    patterns = targets.patterns
+    target = np.stack([patterns, np.zeros_like(patterns)])
+    targets_at = np.where(targets.at, 0, np.where(targets.zero_at, 1, -1)).astype(np.int8)
+    return target, targets.weights, targets_at
 
 
 _local = threading.local()
@@ -262,11 +280,12 @@ def _workspace(n_tasks, n, n_late, width):
     return loss_part, dW_part, db_part, by_unit, by_tick
 
 
-def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, mask,
-                  dynamics, *, blocks, active=None):
+def loss_and_grad(W, b, x, targets, schedule, mask, dynamics, *, blocks, active=None):
     """Same interface and results as :func:`erpsim.training.reference.loss_and_grad`;
     ``blocks`` limits the sums to the projections that exist, inactive instances are
     not computed. float64 only."""
+    target, weights, targets_at = _kernel_targets(targets)
+    stim, reset, sem_slice = schedule.stim, schedule.reset, targets.sem_slice
     n_inst, n = b.shape
     n_tiles, width = tile_layout(n_inst, x.shape[0])
     active = np.ones(n_inst, dtype=np.bool_) if active is None else np.asarray(active, dtype=np.bool_)
@@ -278,7 +297,7 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
     grad_kernel(W, np.ascontiguousarray(np.swapaxes(W, 1, 2)), np.ascontiguousarray(b, dtype=f64),
                 np.ascontiguousarray(x, dtype=f64), np.ascontiguousarray(target, dtype=f64),
                 np.ascontiguousarray(weights, dtype=f64), np.asarray(stim, dtype=np.bool_),
-                np.asarray(reset, dtype=np.bool_), np.asarray(targets_at, dtype=np.bool_),
+                np.asarray(reset, dtype=np.bool_), targets_at,
                 f64(d.dt), f64(d.gain), f64(d.init_net), bool(d.hard_clamp),
                 d.input_slice.start, sem_slice.start, sem_slice.stop, n_tiles, width,
                 shared_prefix_length(stim), np.asarray(d.env_mask, dtype=np.bool_),

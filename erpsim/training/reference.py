@@ -6,7 +6,8 @@ Forward (docs/model.md §3, with the optional envelope cap of §5)::
     s_t   = σ(net_t);   y_t = min(s_t, E(clock_t)) where a clock runs, else s_t
 
 Loss: cross-entropy between the semantic units and the item's pattern, summed over the
-target ticks and units, weighted per item (``weights``, which sum to 1).
+target ticks and units, weighted per item (``weights``, which sum to 1); on the zero-target
+ticks (the blank, if chosen) the same with a target of 0 for every semantic unit.
 
 Backward, with g_t = dL/dnet_t::
 
@@ -55,20 +56,22 @@ def forward(W, b, x, stim, reset, dynamics):
     return {"y": ys, "s": ss, "capped": capped, "prev": prevs}
 
 
-def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, mask,
-                  dynamics, *, blocks, active=None):
+def loss_and_grad(W, b, x, targets, schedule, mask, dynamics, *, blocks, active=None):
     """Loss and its gradient with respect to W and b, per instance.
 
     The interface every training backend implements (see :mod:`erpsim.engine.registry`).
 
     Parameters
     ----------
-    target : ndarray (n_items, n_sem)
-        Semantic patterns (0/1).
-    weights : ndarray (n_items,)
-        Per-item loss weights (frequency weighting); the loss is Σ_items w_i · CE_i.
-    sem_slice : slice
-        The semantic excitatory units.
+    W : ndarray (n_inst, n, n);  b : ndarray (n_inst, n)
+    x : ndarray (n_items, n_in)
+        The items' letter patterns.
+    targets : Targets
+        Semantic patterns, per-item loss weights (the loss is Σ_items w_i · CE_i), the
+        target ticks, the zero-target ticks and the semantic units
+        (:class:`erpsim.training.targets.Targets`).
+    schedule : Schedule
+        Its ``stim`` and ``reset`` flags (n_ticks,).
     mask : ndarray of bool (n, n)
         Existing projections; the gradient is zero elsewhere.
     dynamics : Dynamics
@@ -88,14 +91,14 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
         loss, dW, db = np.zeros(len(b)), np.zeros_like(W), np.zeros_like(b)
         if active.any():
             loss[active], dW[active], db[active] = loss_and_grad(
-                W[active], b[active], x, target, weights, stim, reset, targets_at,
-                sem_slice, mask, dynamics, blocks=blocks)
+                W[active], b[active], x, targets, schedule, mask, dynamics, blocks=blocks)
         return loss, dW, db
+    stim, reset, sem_slice = schedule.stim, schedule.reset, targets.sem_slice
     dt, hard_clamp, input_slice = dynamics.dt, dynamics.hard_clamp, dynamics.input_slice
     fw = forward(W, b, x, stim, reset, dynamics)
     n_ticks = len(stim)
     n_inst, n = b.shape
-    w = weights[None, :, None]
+    w = targets.weights[None, :, None]
     loss = np.zeros(n_inst)
     dW = np.zeros_like(W)
     db = np.zeros_like(b)
@@ -109,7 +112,8 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
         g = np.where(capped, 0.0, g_y * s * (1.0 - s))
         if chained:
             g += (1.0 - dt) * g_next
-        if targets_at[t]:
+        if targets.at[t] or targets.zero_at[t]:
+            target = targets.patterns if targets.at[t] else 0.0
             ys = np.clip(y[..., sem_slice], EPS, 1.0 - EPS)
             ce = -(target * np.log(ys) + (1.0 - target) * np.log(1.0 - ys))
             loss += (w * ce).sum(axis=(1, 2))

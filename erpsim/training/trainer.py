@@ -2,7 +2,8 @@
 import hashlib
 import io
 import json
-from dataclasses import asdict, dataclass
+import os
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -12,12 +13,15 @@ from tqdm.auto import tqdm
 from erpsim import engine
 from erpsim.engine import registry
 from erpsim.utils.atomic import atomic_write_bytes
+from erpsim.utils.check import _check_integer, _check_option, _validate_type
 from erpsim.utils.deprecation import warn_moved
 from erpsim.model.coding import get_coding
-from erpsim.model.lexicon import Lexicon, random_semantics
+from erpsim.model.lexicon import Lexicon
+from erpsim.model.semantics import STRUCTURES, check_semantics, load_semantics, make_semantics
 from erpsim.model.network import project_signs
 from erpsim.training.autoencoder import pretrain_autoencoder
 from erpsim.training.optim import Adam
+from erpsim.training.targets import Targets, blank_ticks, target_ticks
 
 
 def __getattr__(name):
@@ -32,6 +36,9 @@ def __getattr__(name):
 class TrainingSettings:
     """Learning settings (defaults documented in docs/model.md).
 
+    Integers may be NumPy integers (held as ``int``); ``bool`` is refused where a number
+    is expected.
+
     Parameters
     ----------
     max_epochs : int
@@ -45,9 +52,10 @@ class TrainingSettings:
     check_every : int
         Epochs between accuracy checks (convergence, best-weights tracking, progress).
     n_active : int
-        Active features per semantic pattern.
+        Active features per semantic pattern (ignored with ``semantics``).
     semantic_seed : int
-        Seed of the semantic patterns (shared by all instances).
+        Seed of the semantic patterns (shared by all instances) and of the draw of
+        ``n_trained`` items.
     rollback : float or None
         At a check, an instance whose loss exceeds ``rollback`` times its best loss so
         far has collapsed: it returns to its best weights, its Adam moments restart and
@@ -57,6 +65,31 @@ class TrainingSettings:
     backend : str
         Gradient implementation: a training backend of
         :func:`erpsim.engine.registry.names` (``names(trains=True)``).
+    target_window : (int, int) or None
+        First and last tick (inclusive, in ticks after stimulus onset: 0 is the first
+        stimulus tick) where the semantic patterns are targets. None: the last
+        ``config.n_targets`` stimulus ticks. Checked against the trial when training
+        starts.
+    blank_targets : bool
+        Also train every semantic unit towards 0 on the blank ticks before onset
+        (cross-entropy, with the same item weights as the pattern targets).
+    semantic_structure : {"random", "neighbours", "categories"}
+        How meanings overlap (:mod:`erpsim.model.semantics`): at random; orthographic
+        neighbours among the trained items share ``n_shared`` features; items in
+        ``n_categories`` groups share a core of ``n_shared`` features.
+    n_shared : int or None
+        Shared features of ``"neighbours"`` and ``"categories"`` (None: ``n_active //
+        2``), ``0 <= n_shared < n_active``.
+    n_categories : int or None
+        Number of groups of ``"categories"`` (None: 4).
+    n_trained : int or None
+        Train a random subset of this many of the lexicon's trained items (drawn with
+        ``semantic_seed``; the others stay untrained). None: all of them.
+    semantics : array (n_trained, n_sem) of 0/1, path, or None
+        The user's own patterns, one row per trained item in lexicon order (after the
+        ``n_trained`` draw): an array, or a ``.npy`` or header-less CSV file, read when
+        the settings are made (the settings hold the patterns, as a tuple of rows).
+        Rows must be distinct and not all zero. None: built by ``semantic_structure``.
     """
 
     max_epochs: int = 6000
@@ -70,14 +103,37 @@ class TrainingSettings:
     semantic_seed: int = 2012
     with_envelope: bool = False
     backend: str = "numba"
+    target_window: tuple | None = None
+    blank_targets: bool = False
+    semantic_structure: str = "random"
+    n_shared: int | None = None
+    n_categories: int | None = None
+    n_trained: int | None = None
+    semantics: tuple | None = field(default=None, repr=False)
 
     def __post_init__(self):
         registry.get(self.backend, trains=True)  # ValueError naming the choices
-        for name in ("max_epochs", "check_every", "n_active"):
-            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
-        if not isinstance(self.pretrain_epochs, int) or self.pretrain_epochs < 0:
-            raise ValueError(f"pretrain_epochs must be an integer >= 0, got {self.pretrain_epochs!r}")
+        self._check_numbers()
+        for name in ("with_envelope", "blank_targets"):
+            _validate_type(getattr(self, name), (bool, np.bool_), name)
+            self._set(name, bool(getattr(self, name)))
+        self._check_targets()
+        self._check_semantics()
+
+    def _set(self, name, value):
+        object.__setattr__(self, name, value)
+
+    def _check_numbers(self):
+        """Integer and real fields: types (NumPy's accepted, as Python's) and ranges."""
+        for name, minimum in (("max_epochs", 1), ("check_every", 1), ("n_active", 1),
+                              ("pretrain_epochs", 0), ("semantic_seed", 0)):
+            self._set(name, _check_integer(getattr(self, name), name, minimum))
+        for name in ("lr", "pretrain_lr", "grad_clip", "rollback"):
+            value = getattr(self, name)
+            optional = name in ("grad_clip", "rollback")
+            _validate_type(value, ("numeric", None) if optional else "numeric", name)
+            if isinstance(value, np.generic):
+                self._set(name, value.item())
         if not (self.lr > 0 and self.pretrain_lr > 0):
             raise ValueError("learning rates must be positive")
         if self.rollback is not None and not self.rollback > 1:
@@ -85,22 +141,76 @@ class TrainingSettings:
         if self.grad_clip is not None and not self.grad_clip > 0:
             raise ValueError(f"grad_clip must be positive or None, got {self.grad_clip!r}")
 
+    def _check_targets(self):
+        """``target_window``: None or two integers, 0 <= start <= end (held as a tuple)."""
+        window = self.target_window
+        if window is None:
+            return
+        if isinstance(window, (str, bytes)) or not hasattr(window, "__len__") or len(window) != 2:
+            raise ValueError(f"target_window must be None or (start, end) in ticks after "
+                             f"onset, got {window!r}")
+        start = _check_integer(window[0], "target_window start", 0)
+        end = _check_integer(window[1], "target_window end", start)
+        self._set("target_window", (start, end))
+
+    def _check_semantics(self):
+        """The semantic code's fields, alone and together."""
+        _check_option("semantic_structure", self.semantic_structure, STRUCTURES)
+        for name, minimum in (("n_shared", 0), ("n_categories", 1), ("n_trained", 1)):
+            if getattr(self, name) is not None:
+                self._set(name, _check_integer(getattr(self, name), name, minimum))
+        uses = {"n_shared": ("neighbours", "categories"), "n_categories": ("categories",)}
+        for name, structures in uses.items():
+            if getattr(self, name) is not None and self.semantic_structure not in structures:
+                raise ValueError(f"{name} applies to semantic_structure "
+                                 f"{' or '.join(map(repr, structures))}, not "
+                                 f"{self.semantic_structure!r}")
+        if self.n_shared is not None and self.n_shared >= self.n_active:
+            raise ValueError(f"n_shared={self.n_shared} must be smaller than "
+                             f"n_active={self.n_active}")
+        if self.semantics is None:
+            return
+        if self.semantic_structure != "random":
+            raise ValueError("semantics (the user's own patterns) and semantic_structure="
+                             f"{self.semantic_structure!r} exclude each other")
+        given = self.semantics
+        patterns = (load_semantics(given) if isinstance(given, (str, os.PathLike))
+                    else check_semantics(given))
+        self._set("semantics", tuple(tuple(int(v) for v in row) for row in patterns))
+
+    def to_dict(self):
+        """The settings as a JSON-ready dict, for identities and provenance.
+
+        The fields added in 0.2 (:data:`ADDED_FIELDS`) are left out while they hold
+        their defaults, so a run with the earlier settings keeps its identity
+        (checkpoints, sweep points) and its recorded settings.
+
+        Returns
+        -------
+        dict
+        """
+        out = asdict(self)
+        for f in fields(self):
+            if f.name in ADDED_FIELDS and out[f.name] == f.default:
+                del out[f.name]
+        if out.get("target_window") is not None:
+            out["target_window"] = list(out["target_window"])
+        if out.get("semantics") is not None:
+            out["semantics"] = [list(row) for row in out["semantics"]]
+        return out
+
+
+#: TrainingSettings fields added in 0.2: :meth:`TrainingSettings.to_dict` leaves them out
+#: at their defaults.
+ADDED_FIELDS = ("target_window", "blank_targets", "semantic_structure", "n_shared",
+                "n_categories", "n_trained", "semantics")
+
 
 def item_weights(lexicon):
     """Loss weight per trained item: compressed (log) frequency, the Zipf value floored at 1,
     normalised to sum to 1."""
     w = np.maximum(np.asarray(lexicon.zipf, dtype=float), 1.0)
     return w / w.sum()
-
-
-def target_ticks(schedule, n_targets):
-    """Boolean (n_ticks,) marking the last ``n_targets`` stimulus ticks of every presentation."""
-    at = np.zeros(schedule.n_ticks, dtype=bool)
-    stim = schedule.stim
-    ends = [t for t in range(len(stim)) if stim[t] and (t + 1 == len(stim) or not stim[t + 1])]
-    for end in ends:
-        at[end - n_targets + 1:end + 1] = True
-    return at
 
 
 def semantic_accuracy(network, x, patterns, envelope=None, backend="numba"):
@@ -147,12 +257,13 @@ def run_identity(network, trained, settings):
     dict
         ``configuration`` (JSON), ``initial weights`` (SHA-256 of W and b: the seed and
         the instance count), ``trained items`` (SHA-256 of the items and their Zipf
-        values: the lexicon) and ``training settings`` (every setting but ``max_epochs``,
-        so that a run may be resumed with more epochs).
+        values: the lexicon, and ``n_trained``'s draw) and ``training settings`` (every
+        setting but ``max_epochs``, so that a run may be resumed with more epochs:
+        :meth:`TrainingSettings.to_dict`, the user's semantic patterns included).
     """
     weights = [np.ascontiguousarray(a, dtype=np.float64).tobytes() for a in (network.W, network.b)]
     items = json.dumps([[str(s) for s in trained.items], trained.zipf.tolist()]).encode()
-    learning = {k: v for k, v in asdict(settings).items() if k != "max_epochs"}
+    learning = {k: v for k, v in settings.to_dict().items() if k != "max_epochs"}
     return {"configuration": network.config.to_json(),
             "initial weights": _digest(str(network.W.shape).encode(), *weights),
             "trained items": _digest(items),
@@ -173,15 +284,13 @@ class TrainingProblem:
         The trained items.
     x : ndarray (n_items, n_input)
         Their letter patterns.
-    patterns : ndarray (n_items, n_sem)
-        Their semantic targets.
-    weights : ndarray (n_items,)
-        Loss weight per item (:func:`item_weights`).
+    targets : Targets
+        Their semantic patterns (n_items, n_sem), loss weights (n_items,)
+        (:func:`item_weights`), the target ticks and the zero-target ticks (n_ticks,)
+        (:class:`erpsim.training.targets.Targets`).
     envelope : Envelope or None
     schedule : Schedule
         One presentation.
-    targets_at : ndarray of bool (n_ticks,)
-        Ticks where the semantic targets apply.
     loss_and_grad : callable
         ``(W, b, active=None) -> (loss (n_instances,), dW, db)``, gradients with respect
         to the stored weights (through ``inh_gain``), zero for inactive instances.
@@ -189,12 +298,94 @@ class TrainingProblem:
 
     trained: Lexicon
     x: np.ndarray
-    patterns: np.ndarray
-    weights: np.ndarray
+    targets: Targets
     envelope: object
     schedule: object
-    targets_at: np.ndarray
     loss_and_grad: object
+
+    @property
+    def patterns(self):
+        """ndarray (n_items, n_sem): the semantic patterns."""
+        return self.targets.patterns
+
+    @property
+    def weights(self):
+        """ndarray (n_items,): the loss weight per item."""
+        return self.targets.weights
+
+    @property
+    def targets_at(self):
+        """ndarray of bool (n_ticks,): the ticks where the patterns are targets."""
+        return self.targets.at
+
+
+def trained_items(lexicon, settings):
+    """The items to train: the lexicon's words and acronyms, or ``settings.n_trained`` of
+    them drawn with ``settings.semantic_seed`` (table order kept).
+
+    Returns
+    -------
+    trained : Lexicon
+    rng : int or numpy.random.Generator
+        What seeds the semantic patterns next: the seed itself, or the generator that
+        drew the subset.
+
+    Raises
+    ------
+    ValueError
+        If there are no trained items, or fewer than ``n_trained``.
+    """
+    trained = lexicon.trained
+    if len(trained) == 0:
+        raise ValueError("the lexicon has no trained items (words or acronyms)")
+    if settings.n_trained is None:
+        return trained, settings.semantic_seed
+    if settings.n_trained > len(trained):
+        raise ValueError(f"n_trained={settings.n_trained} exceeds the lexicon's "
+                         f"{len(trained)} trained items (words and acronyms)")
+    rng = np.random.default_rng(settings.semantic_seed)
+    rows = np.sort(rng.choice(len(trained), size=settings.n_trained, replace=False))
+    return Lexicon(trained.table.iloc[rows], trained.coding), rng
+
+
+def semantic_patterns(trained, n_sem, settings, rng):
+    """The semantic patterns of the ``trained`` items (n_items, n_sem), float64.
+
+    The user's ``settings.semantics`` if given (checked against the items and ``n_sem``),
+    else built by ``settings.semantic_structure`` with ``rng``.
+
+    Raises
+    ------
+    ValueError
+        If the user's patterns do not have one row per trained item and one column per
+        semantic unit, or the structure cannot be built with these sizes.
+    """
+    if settings.semantics is not None:
+        patterns = np.array(settings.semantics, dtype=np.float64)
+        if patterns.shape != (len(trained), n_sem):
+            raise ValueError(f"semantics has shape {patterns.shape}, but training needs one "
+                             f"row per trained item and one column per semantic unit: "
+                             f"({len(trained)}, {n_sem})")
+        return patterns
+    if settings.n_active > n_sem:
+        raise ValueError(f"n_active={settings.n_active} exceeds the configuration's "
+                         f"n_sem={n_sem} semantic units")
+    return make_semantics(settings.semantic_structure, list(trained.items), n_sem,
+                          settings.n_active, n_shared=settings.n_shared,
+                          n_categories=settings.n_categories, rng=rng)
+
+
+def make_targets(schedule, patterns, weights, config, settings, sem_slice):
+    """The :class:`Targets` of ``settings`` on ``schedule``.
+
+    Raises
+    ------
+    ValueError
+        If ``settings.target_window`` does not lie within the stimulus ticks.
+    """
+    at = target_ticks(schedule, config.n_targets, settings.target_window)
+    zero_at = blank_ticks(schedule) if settings.blank_targets else np.zeros_like(at)
+    return Targets(patterns, weights, at, zero_at, sem_slice)
 
 
 def prepare_problem(network, lexicon, settings):
@@ -205,35 +396,30 @@ def prepare_problem(network, lexicon, settings):
     TypeError
         If ``lexicon`` is not a :class:`Lexicon`.
     ValueError
-        If it has no trained items (words or acronyms).
+        If it has no trained items (words or acronyms), or the settings do not fit the
+        configuration or the lexicon (target window, semantic patterns, ``n_trained``).
     """
     if not isinstance(lexicon, Lexicon):
         raise TypeError(f"lexicon must be a Lexicon, got {type(lexicon).__name__}")
-    trained = lexicon.trained
-    if len(trained) == 0:
-        raise ValueError("the lexicon has no trained items (words or acronyms)")
+    trained, rng = trained_items(lexicon, settings)
     config, arch = network.config, network.arch
     x = get_coding(config.coding, n_slots=config.n_slots).encode(list(trained.items))
-    patterns = random_semantics(len(trained), config.n_sem, settings.n_active,
-                                rng=settings.semantic_seed)
-    weights = item_weights(trained)
+    patterns = semantic_patterns(trained, config.n_sem, settings, rng)
     envelope = config.envelope if settings.with_envelope else None
     schedule = engine.make_schedule(config, 1)
-    targets_at = target_ticks(schedule, config.n_targets)
+    targets = make_targets(schedule, patterns, item_weights(trained), config, settings,
+                           arch.semantic_slice)
     params = _grad_params(network, envelope, schedule)
     grads = registry.get(settings.backend, trains=True).gradient_module()
     gain = arch.weight_gain(config.inh_gain) if config.inh_gain != 1.0 else None
 
     def loss_and_grad(W, b, active=None):
         W_eff = W if gain is None else W * gain
-        loss, dW, db = grads.loss_and_grad(W_eff, b, x, patterns, weights, schedule.stim,
-                                           schedule.reset, targets_at, arch.semantic_slice,
-                                           arch.mask, params, blocks=arch.blocks,
-                                           active=active)
+        loss, dW, db = grads.loss_and_grad(W_eff, b, x, targets, schedule, arch.mask, params,
+                                           blocks=arch.blocks, active=active)
         return loss, (dW if gain is None else dW * gain), db
 
-    return TrainingProblem(trained, x, patterns, weights, envelope, schedule, targets_at,
-                           loss_and_grad)
+    return TrainingProblem(trained, x, targets, envelope, schedule, loss_and_grad)
 
 
 @dataclass
@@ -349,7 +535,7 @@ def finish(network, problem, state, settings):
     network.meta.update(
         trained_items=[str(s) for s in problem.trained.items],
         semantics=[np.flatnonzero(p).tolist() for p in problem.patterns],
-        training=asdict(settings), accuracy=state.best["acc"].tolist(),
+        training=settings.to_dict(), accuracy=state.best["acc"].tolist(),
         final_loss=state.best["loss"].tolist(),
         epochs=int(max(h["epoch"] for h in history)) if history else 0)
     network.validate()
