@@ -9,7 +9,8 @@ import pytest
 
 from erpsim.model.coding import BinaryCoding, OneHotCoding
 from erpsim.model.lexicon import (ITEM_TYPES, TRAINED_TYPES, Lexicon, load_lexicon,
-                            neighbourhood_sizes, random_semantics)
+                                  neighbourhood_sizes)
+from erpsim.model.semantics import random_semantics
 
 BUILD_SCRIPT = Path(__file__).resolve().parents[1] / "data" / "build_lexicon.py"
 CVC = re.compile(r"[bcdfghjklmnpqrstvwxz][aeiou][bcdfghjklmnpqrstvwxz]")
