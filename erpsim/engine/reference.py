@@ -26,7 +26,7 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def initial_state(dynamics, dtype):
+def initial_state(dynamics, dtype, shape=None):
     """Net inputs and outputs of every unit at the start of a trial.
 
     Parameters
@@ -34,14 +34,20 @@ def initial_state(dynamics, dtype):
     dynamics : Dynamics
     dtype : numpy dtype
         The run's floating-point type.
+    shape : tuple or None
+        The state's shape, ending with n_units (default ``(n_units,)``). The logistic
+        is evaluated on an array of this shape (NumPy's ``exp`` may round the last bit
+        differently in its vectorised loop and in its remainder).
 
     Returns
     -------
-    net, y : ndarray (n_units,)
+    net, y : ndarray (shape)
         ``init_net_unit``; σ(net) for input-integrating units and ``init_out_unit``
         for output-integrating ones.
     """
     net = dynamics.init_net_unit.astype(dtype)
+    if shape is not None:
+        net = np.ascontiguousarray(np.broadcast_to(net, shape))
     y = np.where(dynamics.output_integration, dynamics.init_out_unit.astype(dtype),
                  sigmoid(net))
     return net, y
@@ -146,19 +152,17 @@ def run_ticks(W, b, x, stim, reset, dynamics):
     input_slice = d.input_slice
     dtype = W.dtype
     shape = (b.shape[0], x.shape[0], b.shape[1])
-    net_init, y_init = initial_state(d, dtype)
-    net = np.broadcast_to(net_init, shape)
-    y = np.broadcast_to(y_init, shape)
+    net_init, y_init = initial_state(d, dtype, shape)
+    net, y = net_init, y_init
     clock = np.full(shape, -1, dtype=np.int64)
-    below = np.broadcast_to(y_init < d.theta, shape).copy()
+    below = y_init < d.theta
     run_below = np.zeros(shape, dtype=np.int64)
     drive = (d.gain * (2.0 * x - 1.0)).astype(dtype)
     W_T = np.swapaxes(W, 1, 2)
     use_envelope = d.env_mask.any()
     for t in range(len(stim)):
         if reset[t]:
-            net = np.broadcast_to(net_init, shape)
-            y = np.broadcast_to(y_init, shape)
+            net, y = net_init, y_init
             below[:] = y_init < d.theta
         prev = y
         inp = np.matmul(prev, W_T) + b[:, None, :]

@@ -15,7 +15,8 @@ Loss: cross-entropy between the semantic units and the item's pattern, summed ov
 target ticks and units, weighted per item (``weights``, which sum to 1).
 
 Backward. g_t is dL/dnet_t for input-integrating units and dL/ds_t for
-output-integrating ones; h_t = dL/da_t is dt g_t and dt σ'(net_t) g_t respectively::
+output-integrating ones; h_t = dL/da_t is dt g_t and dt σ'(net_t) g_t respectively (a dt
+common to every unit is applied after the sums over units)::
 
     dL/dy_t = direct_t + Wᵀ h_{t+1} (+ (1 - dt) g_{t+1}, output-integrating units)
     g_t = dL/dy_t · (σ'(net_t), input-integrating units) · (not capped)
@@ -60,7 +61,7 @@ def forward(W, b, x, stim, reset, dynamics):
     sigs = np.empty((n_ticks,) + shape)
     prevs = np.empty((n_ticks,) + shape)
     capped = np.zeros((n_ticks,) + shape, dtype=bool)
-    ys[0] = initial_state(dynamics, W.dtype)[1]
+    ys[0] = initial_state(dynamics, W.dtype, shape)[1]
     for t, (prev, s, y, sig) in enumerate(run_ticks(W, b, x, stim, reset, dynamics)):
         prevs[t], ss[t], ys[t + 1], sigs[t] = prev, s, y, sig
         capped[t] = (y < s) & dynamics.env_mask
@@ -105,6 +106,10 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
         return loss, dW, db
     hard_clamp, input_slice = dynamics.hard_clamp, dynamics.input_slice
     dt, out = dynamics.dt_unit, dynamics.output_integration
+    # h = dt_out · (dt_in · slope · g): a common dt is applied after the sums (as
+    # before per-unit constants existed, which keeps those results bit for bit)
+    uniform = bool(np.all(dt == dt[0]))
+    dt_in, dt_out = (1.0, dt[0]) if uniform else (dt, 1.0)
     fw = forward(W, b, x, stim, reset, dynamics)
     n_ticks = len(stim)
     n_inst, n = b.shape
@@ -117,7 +122,7 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
     for t in range(n_ticks - 1, -1, -1):
         s, y, capped, sig = fw["s"][t], fw["y"][t + 1], fw["capped"][t], fw["sig"][t]
         chained = t + 1 < n_ticks and not reset[t + 1]
-        g_y = np.matmul(h_next, W) if chained else np.zeros_like(s)
+        g_y = dt_out * np.matmul(h_next, W) if chained else np.zeros_like(s)
         if chained:
             g_y += np.where(out, (1.0 - dt) * g_next, 0.0)
         if stim[t] and hard_clamp:
@@ -132,9 +137,9 @@ def loss_and_grad(W, b, x, target, weights, stim, reset, targets_at, sem_slice, 
             d_ce = np.where(out[sem_slice], (ys - target) / (ys * (1.0 - ys)),
                             s[..., sem_slice] - target)
             g[..., sem_slice] += np.where(capped[..., sem_slice], 0.0, w * d_ce)
-        h = dt * np.where(out, sig * (1.0 - sig), 1.0) * g
-        dW += np.matmul(np.swapaxes(h, 1, 2), fw["prev"][t])
-        db += h.sum(axis=1)
+        h = dt_in * np.where(out, sig * (1.0 - sig), 1.0) * g
+        dW += dt_out * np.matmul(np.swapaxes(h, 1, 2), fw["prev"][t])
+        db += dt_out * h.sum(axis=1)
         g_next, h_next = g, h
     dW[:, ~mask] = 0.0
     return loss, dW, db
