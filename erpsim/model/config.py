@@ -86,13 +86,20 @@ def _init_output_value(name, value):
 class Envelope:
     """The alpha envelope on excitatory units (docs/model.md §5).
 
+    While a unit's clock runs its output is ``min(s_t, E(clock))``, ``s_t`` being its
+    uncapped output: σ(net_t) under input integration, and under output integration
+    (``ModelConfig.integration``) the integrated output ``(1 - dt) y_{t-1} + dt σ(net_t)``
+    (the cap applies to the integrated output). The clock starts when ``s_t`` crosses θ
+    from below.
+
     Parameters
     ----------
     family : {"alpha", "biexp"}
         ``"alpha"``: E(t) = θ + (1-θ)(t/T)exp(1-t/T), peak at t = T.
         ``"biexp"``: E(t) = θ + (1-θ)(exp(-t/τd) - exp(-t/τr)) / max, peak 1.
     theta : float
-        Threshold θ (activation units, 0-1) whose upward crossing starts a unit's clock.
+        Threshold θ (activation units, 0-1) whose upward crossing by the uncapped
+        output starts a unit's clock.
     peak : float
         T, the alpha function's peak time in ticks (``"alpha"`` only).
     tau_rise, tau_decay : float
