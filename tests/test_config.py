@@ -226,6 +226,19 @@ def test_json_round_trip(config):
         assert isinstance(back.envelope, Envelope) and back.envelope.layers == config.envelope.layers
 
 
+def test_json_of_the_default_dynamics_is_unchanged():
+    """Configurations without the dynamics options serialise as before they existed
+    (run identities of checkpoints and sweep points are hashed from this JSON)."""
+    base = ModelConfig(envelope=Envelope())
+    for config in (base, base.replace(integration="input", dt_groups=None)):
+        data = json.loads(config.to_json())
+        assert not {"integration", "dt_groups", "init_output"} & set(data)
+        assert ModelConfig.from_json(config.to_json()) == base
+    data = json.loads(base.replace(integration={"S": "output"}, init_output=0.5).to_json())
+    assert data["integration"] == {"S": "output"} and data["init_output"] == 0.5
+    assert "dt_groups" not in data
+
+
 def test_from_dict_rejects_unknown_fields():
     data = ModelConfig().to_dict()
     data["n_units_typo"] = 3

@@ -343,9 +343,19 @@ class ModelConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self):
+        """The fields as a JSON-ready dict.
+
+        The dynamics options (``integration``, ``dt_groups``, ``init_output``) are left
+        out where they have their default values, so that the JSON of a configuration
+        without them, and every run identity and sweep point hashed from it, is the
+        same as before they existed (:meth:`from_dict` fills them in).
+        """
         out = dataclasses.asdict(self)
         if self.envelope is not None:
             out["envelope"]["layers"] = list(self.envelope.layers)
+        for name, default in _DYNAMICS_OPTION_DEFAULTS.items():
+            if out[name] == default:
+                del out[name]
         return out
 
     def to_json(self):
@@ -364,6 +374,10 @@ class ModelConfig:
     @classmethod
     def from_json(cls, text):
         return cls.from_dict(json.loads(text))
+
+
+#: The dynamics options' defaults (today's dynamics), left out of ``ModelConfig.to_dict``.
+_DYNAMICS_OPTION_DEFAULTS = {"integration": "input", "dt_groups": None, "init_output": None}
 
 
 def default_envelope():
