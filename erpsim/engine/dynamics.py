@@ -95,11 +95,13 @@ class Dynamics:
     Attributes
     ----------
     dt : float
-        Integration constant (fraction of a tick).
+        The configuration's integration constant (fraction of a tick); the backends
+        use ``dt_unit``.
     gain : float
         Input drive of a letter bit x: ``gain · (2x - 1)`` (soft clamp).
     init_net : float
-        Net input of the initial state (outputs start at σ(init_net)).
+        The configuration's initial net input; the backends use ``init_net_unit`` and
+        ``init_out_unit``.
     hard_clamp : bool
         Input units are set to the letter bits on stimulus ticks instead of driven.
     input_slice : slice
