@@ -145,6 +145,25 @@ def test_tiles_batches_warps(monkeypatch):
     np.testing.assert_array_equal(first, second)
 
 
+#: The dynamics options (docs/model.md, Dynamics): output integration everywhere with
+#: Lens-like initial outputs, and a mix of modes, integration constants and initial
+#: outputs per group.
+OPTIONS = {
+    "output": dict(integration="output", init_output=0.12),
+    "mixed": dict(integration={"S": "output", "SI": "output", "default": "input"},
+                  dt_groups={"SI": 0.2, "HI": 0.8, "A": 0.3}, init_output={"SI": 0.05}),
+}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("options", sorted(OPTIONS))
+def test_dynamics_options_match_reference(options, dtype):
+    net, x = make_case(seed=7, **OPTIONS[options])
+    means = check(net, x, ENVELOPE, dtype)
+    control = check(net, x, None, dtype, presentations=1)
+    assert np.abs(means[:, :, :control.shape[2]] - control).max() > 0.05  # clocks ran
+
+
 @pytest.mark.skipif(SIM, reason="default network size: real device only")
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_default_network_on_device(dtype):

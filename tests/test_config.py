@@ -105,6 +105,53 @@ def test_bad_config_field_raises_naming_it(field, value):
         ModelConfig(**{field: value})
 
 
+# -- dynamics options (docs/model.md, Dynamics) -----------------------------------------
+@pytest.mark.parametrize("field,value,match", [
+    ("integration", "outputs", r"integration 'outputs'; choose one of 'input', 'output'"),
+    ("integration", 1, "unknown integration 1"),
+    ("integration", {"S": "lens"}, r"unknown integration\['S'\] 'lens'; choose one of 'input'"),
+    ("integration", {"X": "output"}, r"unknown integration group 'X'; choose one of 'O', 'A'"),
+    ("dt_groups", {"SI": 0.0}, r"dt_groups\['SI'\]=0.0 is outside its range \(0.0, 1.0\]"),
+    ("dt_groups", {"SI": 1.5}, r"dt_groups\['SI'\]=1.5 is outside its range"),
+    ("dt_groups", {"SI": float("nan")}, r"dt_groups\['SI'\] must be a finite number"),
+    ("dt_groups", {"default": 0.3}, r"unknown dt_groups group 'default'; choose one of"),
+    ("dt_groups", {"Q": 0.3}, r"unknown dt_groups group 'Q'"),
+    ("init_output", 0.0, r"init_output=0.0 is outside its range \(0"),
+    ("init_output", 1.0, r"init_output=1.0 is outside its range \(0, 1\)"),
+    ("init_output", {"S": -0.1}, r"init_output\['S'\]=-0.1 is outside its range"),
+    ("init_output", {"SX": 0.5}, r"unknown init_output group 'SX'; choose one of"),
+])
+def test_bad_dynamics_options_raise_naming_them(field, value, match):
+    with pytest.raises(ValueError, match=match):
+        ModelConfig(**{field: value})
+
+
+@pytest.mark.parametrize("field,value", [
+    ("dt_groups", 0.3), ("dt_groups", {"S": "fast"}), ("dt_groups", {"S": True}),
+    ("init_output", "half"), ("init_output", {"S": None}), ("init_output", True),
+])
+def test_dynamics_options_of_the_wrong_type_raise_naming_them(field, value):
+    with pytest.raises(TypeError, match=field):
+        ModelConfig(**{field: value})
+
+
+def test_dynamics_options_per_group():
+    config = ModelConfig(integration={"S": "output", "default": "output", "O": "input"},
+                         dt_groups={"SI": np.float64(0.1), "HI": 1},
+                         init_output={"SI": 0.05, "default": 0.5})
+    assert [config.integration_of(g) for g in ("O", "A", "S", "SI")] == ["input"] + ["output"] * 3
+    assert (config.dt_of("SI"), config.dt_of("HI"), config.dt_of("S")) == (0.1, 1.0, config.dt)
+    assert type(config.dt_groups["HI"]) is float
+    assert (config.init_output_of("SI"), config.init_output_of("A")) == (0.05, 0.5)
+    plain = ModelConfig(init_output={"S": 0.2}, integration={"A": "output"})
+    assert plain.init_output_of("A") is None and plain.integration_of("H") == "input"
+    assert ModelConfig(init_output=0.3).init_output_of("HI") == 0.3
+    # the defaults are today's dynamics
+    default = ModelConfig()
+    assert (default.integration, default.dt_groups, default.init_output) == ("input", None, None)
+    assert hash(config) == hash(ModelConfig.from_json(config.to_json()))
+
+
 def test_bad_envelope_type_raises():
     with pytest.raises(ValueError, match="envelope"):
         ModelConfig(envelope="alpha")
@@ -165,6 +212,9 @@ def test_replace_validates_again():
     ModelConfig(envelope=Envelope(family="biexp", theta=0.07, tau_rise=1.5, tau_decay=25.0,
                                   layers=("S",), clock_start=1, recovery=5)),
     ModelConfig(envelope=Envelope(family="alpha", peak=7.0)),
+    ModelConfig(integration="output", init_output=0.5, dt_groups={"SI": 0.1, "OI": 0.25}),
+    ModelConfig(integration={"S": "output", "default": "input"}, init_output={"SI": 0.05},
+                envelope=Envelope(layers=("S",))),
 ])
 def test_json_round_trip(config):
     text = config.to_json()
@@ -174,6 +224,19 @@ def test_json_round_trip(config):
     assert back.to_json() == text
     if config.envelope is not None:
         assert isinstance(back.envelope, Envelope) and back.envelope.layers == config.envelope.layers
+
+
+def test_json_of_the_default_dynamics_is_unchanged():
+    """Configurations without the dynamics options serialise as before they existed
+    (run identities of checkpoints and sweep points are hashed from this JSON)."""
+    base = ModelConfig(envelope=Envelope())
+    for config in (base, base.replace(integration="input", dt_groups=None)):
+        data = json.loads(config.to_json())
+        assert not {"integration", "dt_groups", "init_output"} & set(data)
+        assert ModelConfig.from_json(config.to_json()) == base
+    data = json.loads(base.replace(integration={"S": "output"}, init_output=0.5).to_json())
+    assert data["integration"] == {"S": "output"} and data["init_output"] == 0.5
+    assert "dt_groups" not in data
 
 
 def test_from_dict_rejects_unknown_fields():

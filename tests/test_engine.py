@@ -37,6 +37,23 @@ def S(net):
 
 
 # -- an independent scalar implementation of the spec's equations -------------------------
+def naive_initial_state(cfg, arch):
+    """Per-unit integration mode, integration constant, initial net input and output,
+    read group by group from the configuration (docs/model.md, Dynamics)."""
+    sig = lambda v: 1.0 / (1.0 + math.exp(-v))
+    mode, dt, net0, y0 = [], [], [], []
+    for group in arch.groups:
+        start = cfg.init_output_of(group)
+        output = cfg.integration_of(group) == "output"
+        h = cfg.init_net if start is None or output else math.log(start / (1 - start))
+        for _ in range(arch.sizes[group]):
+            mode.append(output)
+            dt.append(cfg.dt_of(group))
+            net0.append(h)
+            y0.append(start if output and start is not None else sig(h))
+    return mode, dt, net0, y0
+
+
 def naive_simulate(net, x, schedule, envelope):
     """One unit at a time, straight from spec sections 3, 5, 6 (instance/item loops)."""
     cfg, arch = net.config, net.arch
@@ -45,18 +62,20 @@ def naive_simulate(net, x, schedule, envelope):
     env_units = set(np.flatnonzero(arch.envelope_mask(envelope)))
     out = np.zeros((net.n_instances, len(x), schedule.n_ticks, n))
     sig = lambda v: 1.0 / (1.0 + math.exp(-v))
+    output, dts, net0, y0 = naive_initial_state(cfg, arch)
+    theta = envelope.theta if envelope else 0.0
     for i in range(net.n_instances):
         for k in range(len(x)):
-            net_in = [cfg.init_net] * n
-            y = [sig(cfg.init_net)] * n
+            net_in = list(net0)
+            y = list(y0)
             clock = [-1] * n
-            below = [y[0] < (envelope.theta if envelope else 0.0)] * n
+            below = [v < theta for v in y0]
             low_run = [0] * n
             for t in range(schedule.n_ticks):
                 if schedule.reset[t]:
-                    net_in = [cfg.init_net] * n
-                    y = [sig(cfg.init_net)] * n
-                    below = [y[0] < envelope.theta] * n if envelope else below
+                    net_in = list(net0)
+                    y = list(y0)
+                    below = [v < theta for v in y0]
                 new_y = [0.0] * n
                 for u in range(n):
                     total = float(net.b[i, u])
@@ -64,8 +83,12 @@ def naive_simulate(net, x, schedule, envelope):
                         total += net.W[i, u, v] * y[v]
                     if schedule.stim[t] and cfg.clamp == "soft" and u in inp_units:
                         total += cfg.gain * (2 * x[k, u - arch.input_slice.start] - 1)
-                    net_in[u] = (1 - cfg.dt) * net_in[u] + cfg.dt * total
-                    s = sig(net_in[u])
+                    if output[u]:  # Lens OUT_INTEGR
+                        net_in[u] = total
+                        s = (1 - dts[u]) * y[u] + dts[u] * sig(total)
+                    else:
+                        net_in[u] = (1 - dts[u]) * net_in[u] + dts[u] * total
+                        s = sig(net_in[u])
                     if u in env_units:
                         th = envelope.theta
                         was_running = clock[u] >= 0
@@ -89,11 +112,25 @@ def naive_simulate(net, x, schedule, envelope):
     return out
 
 
+#: The dynamics options of docs/model.md (Dynamics), each on its own and combined.
+OPTIONS = {
+    "default": {},
+    "output": dict(integration="output"),
+    "output_init": dict(integration="output", init_output=0.1),
+    "dt_groups": dict(dt_groups={"SI": 0.1, "HI": 0.15, "H": 0.6, "O": 1.0}),
+    "init_output": dict(init_output={"SI": 0.05, "default": 0.1}),
+    "mixed": dict(integration={"S": "output", "SI": "output", "O": "output",
+                               "default": "input"},
+                  dt_groups={"SI": 0.1, "A": 0.5}, init_output={"S": 0.1, "HI": 0.05}),
+}
+
+
 @pytest.mark.parametrize("envelope", [
     None, ALPHA, Envelope(family="biexp", theta=0.3, tau_rise=1.0, tau_decay=5.0, recovery=2)])
 @pytest.mark.parametrize("clamp,protocol", [("soft", "reset"), ("hard", "gap")])
-def test_reference_matches_scalar_implementation(envelope, clamp, protocol):
-    config = CFG.replace(clamp=clamp, n_blank=3, n_stim=6)
+@pytest.mark.parametrize("options", ["default", "output_init", "mixed"])
+def test_reference_matches_scalar_implementation(envelope, clamp, protocol, options):
+    config = CFG.replace(clamp=clamp, n_blank=3, n_stim=6, **OPTIONS[options])
     net = varied_network(config, n_instances=1, seed=3)
     x = letters(2)
     schedule = make_schedule(config, 2, protocol, gap=2)

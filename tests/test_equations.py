@@ -38,12 +38,46 @@ def test_one_tick_of_integration_and_logistic_matches_the_reference():
     x = np.zeros((3, config.n_input))
     dynamics = Dynamics.from_network(net, None, 1)
     stim, reset = np.array([False]), np.array([False])
-    prev, s, y = next(reference.run_ticks(net.W, net.b, x, stim, reset, dynamics))
+    prev, s, y, sig = next(reference.run_ticks(net.W, net.b, x, stim, reset, dynamics))
+    np.testing.assert_array_equal(sig, s)
     inp = np.einsum("ids,iks->ikd", net.W, prev) + net.b[:, None, :]
     for v_in, v_s in zip(inp.ravel(), s.ravel()):
         h = equations.integrate(config.init_net, v_in, config.dt, 1.0)
         assert equations.logistic(h, math.exp(-abs(h)), 1.0) == pytest.approx(v_s, rel=1e-14, abs=1e-15)
     np.testing.assert_array_equal(y, s)
+
+
+def test_one_tick_of_output_integration_matches_the_reference():
+    """Output integration (Lens OUT_INTEGR) per group, with per-group integration
+    constants and initial outputs: the scalar equation against the reference."""
+    config = erpsim.ModelConfig(n_auto=6, n_hidden=8, n_sem=8, dt=0.3, init_net=-1.0,
+                                integration={"S": "output", "SI": "output"},
+                                dt_groups={"SI": 0.1, "H": 0.6},
+                                init_output={"S": 0.2, "SI": 0.05, "A": 0.7})
+    net = erpsim.Network.initialize(config, 2, rng=0)
+    net.b += np.random.default_rng(1).normal(0, 2, net.b.shape)
+    x = np.zeros((3, config.n_input))
+    dynamics = Dynamics.from_network(net, None, 1)
+    stim, reset = np.array([False]), np.array([False])
+    prev, s, y, sig = next(reference.run_ticks(net.W, net.b, x, stim, reset, dynamics))
+    inp = np.einsum("ids,iks->ikd", net.W, prev) + net.b[:, None, :]
+    for group in net.arch.groups:
+        units = net.arch.slices[group]
+        dt, start = config.dt_of(group), config.init_output_of(group)
+        for v_in, v_prev, v_s in zip(inp[..., units].ravel(), prev[..., units].ravel(),
+                                     s[..., units].ravel()):
+            if config.integration_of(group) == "output":
+                assert v_prev == start
+                sg = equations.logistic(v_in, math.exp(-abs(v_in)), 1.0)
+                expected = equations.integrate_output(v_prev, sg, dt, 1.0)
+            else:
+                net0 = config.init_net if start is None else math.log(start / (1 - start))
+                h = equations.integrate(net0, v_in, dt, 1.0)
+                expected = equations.logistic(h, math.exp(-abs(h)), 1.0)
+                assert v_prev == pytest.approx(start or 1 / (1 + math.exp(1.0)), rel=1e-14)
+            assert expected == pytest.approx(v_s, rel=1e-14, abs=1e-15)
+    np.testing.assert_array_equal(y, s)
+    assert np.any(sig != s)
 
 
 def _random_outputs(n_ticks, n_units, seed):
@@ -58,6 +92,9 @@ def test_clock_step_and_cap_match_the_reference_envelope_step(clock_start, recov
     s_all = _random_outputs(n_ticks, n_units, seed=clock_start + 10 * recovery)
     table = 0.4 + 0.6 * np.exp(-np.arange(n_ticks + clock_start + 1) / 6.0)
     mask = np.ones(n_units, dtype=bool)
+    dynamics = Dynamics(dt=0.3, gain=4.0, init_net=0.0, hard_clamp=False,
+                        input_slice=slice(0, 0), env_mask=mask, env_table=table, theta=theta,
+                        clock_start=clock_start, recovery=recovery)
     # the reference's array form
     clock = np.full(n_units, -1, dtype=np.int64)
     below = np.ones(n_units, dtype=bool)
@@ -69,8 +106,7 @@ def test_clock_step_and_cap_match_the_reference_envelope_step(clock_start, recov
     started = stopped = capped = 0
     for s in s_all:
         running_before = clock >= 0
-        y_ref = reference.envelope_step(s, clock, below, run_below, mask, table, theta,
-                                        clock_start, recovery)
+        y_ref = reference.envelope_step(s, clock, below, run_below, dynamics)
         py = [equations.clock_step(c, b, r, sv, theta, clock_start, recovery)
               for (c, b, r), sv in zip(py, s)]
         y_py = [equations.envelope_cap(sv, c, table) for (c, _, _), sv in zip(py, s)]
@@ -103,11 +139,14 @@ def test_equations_keep_float32():
     CUDA kernel's float32 mode must not promote)."""
     f32 = float32
     integrate = njit((f32, f32, f32, f32))(equations.integrate)
+    integrate_output = njit((f32, f32, f32, f32))(equations.integrate_output)
     logistic = njit((f32, f32, f32))(equations.logistic)
     cap = njit((f32, int64, f32[:]))(equations.envelope_cap)
     step = njit((int64, boolean, int64, f32, f32, int64, int64))(equations.clock_step)
-    for fn in (integrate, logistic, cap):
+    for fn in (integrate, integrate_output, logistic, cap):
         assert fn.nopython_signatures[0].return_type == f32
     assert step.nopython_signatures[0].return_type.types == (int64, boolean, int64)
     one = np.float32(1)
     assert integrate(np.float32(2), np.float32(4), np.float32(0.25), one) == np.float32(2.5)
+    assert integrate_output(np.float32(0.5), np.float32(0.9), np.float32(0.25),
+                            one) == np.float32(0.6)

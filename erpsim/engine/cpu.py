@@ -8,8 +8,9 @@ operation is a loop over the tile's items that LLVM vectorises:
 - the net inputs are summed only over the projections that exist (``blocks``), two
   destination units and four source units at a time (:func:`_add_block`);
 - the logistic is a polynomial ``exp`` that vectorises (:mod:`.logistic`);
-- the per-unit update (integration, logistic, alpha clock and cap) is the scalar
-  functions of :mod:`erpsim.engine.equations`, inlined into these loops.
+- the per-unit update (input or output integration with each unit's own integration
+  constant, logistic, alpha clock and cap) is the scalar functions of
+  :mod:`erpsim.engine.equations`, inlined into these loops.
 
 The ticks before the first stimulus tick (:func:`shared_prefix_length`) do not depend
 on the item (same initial state, no input), so each task computes them once, for a
@@ -24,6 +25,7 @@ from erpsim.engine.logistic import logistic
 
 # the model's update (erpsim.engine.equations), inlined into the vectorised loops
 _integrate_one = njit(inline="always", error_model="numpy")(equations.integrate)
+_integrate_output = njit(inline="always", error_model="numpy")(equations.integrate_output)
 _clock_step = njit(inline="always", error_model="numpy")(equations.clock_step)
 _envelope_cap = njit(inline="always", error_model="numpy")(equations.envelope_cap)
 
@@ -105,32 +107,53 @@ def _add_block(W, i, d0, d1, s0, s1, y, inp):
 
 
 @njit(cache=True, error_model="numpy")
-def _integrate(net, inp, s, dt):
-    """net ← (1 - dt) net + dt inp and s ← σ(net), elementwise over a tile (vectorised)."""
-    net_flat, inp_flat, s_flat = net.reshape(-1), inp.reshape(-1), s.reshape(-1)
-    for j in range(net_flat.shape[0]):
-        v = _integrate_one(net_flat[j], inp_flat[j], dt, 1.0)
-        net_flat[j] = v
-        s_flat[j] = logistic(v)
+def _integrate(net, inp, s, y, sig, dt_unit, out_mask):
+    """One tick of integration of a tile, unit by unit (the item loops vectorise).
+
+    Input-integrating units: net ← (1 - dt) net + dt inp and s ← σ(net).
+    Output-integrating units: net ← inp, sig ← σ(net) and s ← (1 - dt) y + dt sig, ``y``
+    holding the previous outputs. ``sig`` is written for output-integrating units only.
+    """
+    for u in range(net.shape[0]):
+        dt = dt_unit[u]
+        net_u, inp_u, s_u = net[u], inp[u], s[u]
+        if out_mask[u]:
+            y_u, sig_u = y[u], sig[u]
+            for k in range(net_u.shape[0]):
+                v = inp_u[k]
+                net_u[k] = v
+                sv = logistic(v)
+                sig_u[k] = sv
+                s_u[k] = _integrate_output(y_u[k], sv, dt, 1.0)
+        else:
+            for k in range(net_u.shape[0]):
+                v = _integrate_one(net_u[k], inp_u[k], dt, 1.0)
+                net_u[k] = v
+                s_u[k] = logistic(v)
 
 
 @njit(cache=True)
-def reset_tile(net, y, below, init_net, theta):
-    """Return a tile's state to the trial's initial state (clocks carry over)."""
-    y_init = logistic(init_net)
-    net[:] = init_net
-    y[:] = y_init
-    below[:] = y_init < theta
+def reset_tile(net, y, below, init_net_unit, init_out_unit, out_mask, theta):
+    """Return a tile's state to the trial's initial state (clocks carry over): net
+    inputs ``init_net_unit``, outputs σ(net) (``init_out_unit`` for output-integrating
+    units)."""
+    for u in range(net.shape[0]):
+        y_init = init_out_unit[u] if out_mask[u] else logistic(init_net_unit[u])
+        net[u] = init_net_unit[u]
+        y[u] = y_init
+        below[u] = y_init < theta
 
 
 @njit(cache=True)
-def tick_tile(W, b, i, blocks, drive, stimulus, hard_clamp, in0, dt, use_env, env_mask,
-              env_table, theta, clock_start, recovery, net, y, inp, s, clock, below,
-              run_below):
+def tick_tile(W, b, i, blocks, drive, stimulus, hard_clamp, in0, dt_unit, out_mask,
+              use_env, env_mask, env_table, theta, clock_start, recovery, net, y, inp, s,
+              clock, below, run_below, sig):
     """Advance one tile by one tick (in place); every array is (unit, item).
 
     ``y`` holds the previous outputs on entry and the new ones on return; ``s``
-    receives the uncapped outputs σ(net); ``drive`` is (n_input, width).
+    receives the uncapped outputs (σ(net), or the integrated outputs of
+    output-integrating units) and ``sig`` σ(net) of the output-integrating units;
+    ``drive`` is (n_input, width).
     """
     n_units, width = net.shape
     n_in = drive.shape[0]
@@ -142,7 +165,7 @@ def tick_tile(W, b, i, blocks, drive, stimulus, hard_clamp, in0, dt, use_env, en
         for j in range(n_in):
             for k in range(width):
                 inp[in0 + j, k] += drive[j, k]
-    _integrate(net, inp, s, dt)
+    _integrate(net, inp, s, y, sig, dt_unit, out_mask)
     y[:] = s
     if use_env:
         for u in range(n_units):
@@ -166,13 +189,15 @@ def tile_drive(x, k0, width, hard_clamp, gain, dtype_one):
 
 @njit(cache=True)
 def new_state(n_units, width, dtype_one):
-    """net, y, inp, s (float) and clock, below, run_below for a tile of ``width`` items."""
+    """net, y, inp, s (float), clock, below, run_below and sig (float) for a tile of
+    ``width`` items (the argument order of :func:`tick_tile`)."""
     dtype = dtype_one.dtype
     return (np.empty((n_units, width), dtype=dtype), np.empty((n_units, width), dtype=dtype),
             np.empty((n_units, width), dtype=dtype), np.empty((n_units, width), dtype=dtype),
             np.full((n_units, width), -1, dtype=np.int64),
             np.zeros((n_units, width), dtype=np.bool_),
-            np.zeros((n_units, width), dtype=np.int64))
+            np.zeros((n_units, width), dtype=np.int64),
+            np.zeros((n_units, width), dtype=dtype))
 
 
 @njit(cache=True)
@@ -191,6 +216,7 @@ def broadcast_state(column, tile):
     _broadcast(column[4], tile[4])
     _broadcast(column[5], tile[5])
     _broadcast(column[6], tile[6])
+    _broadcast(column[7], tile[7])
 
 
 @njit(cache=True, error_model="numpy")
@@ -229,9 +255,10 @@ def _record_shared(column, i, k0, nk, t, group_lo, group_hi, record_units, means
 
 
 @njit(parallel=True, cache=True)
-def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, n_tiles,
-                    width, n_prefix, env_mask, env_table, theta, clock_start, recovery,
-                    group_lo, group_hi, blocks, record_units, means, units):
+def simulate_kernel(W, b, x, stim, reset, dt_unit, out_mask, gain, init_net_unit,
+                    init_out_unit, hard_clamp, in0, n_tiles, width, n_prefix, env_mask,
+                    env_table, theta, clock_start, recovery, group_lo, group_hi, blocks,
+                    record_units, means, units):
     n_inst, n_units = b.shape
     n_items = x.shape[0]
     n_ticks = stim.shape[0]
@@ -245,23 +272,40 @@ def simulate_kernel(W, b, x, stim, reset, dt, gain, init_net, hard_clamp, in0, n
         # ticks before the first stimulus: one column stands for every item
         column = new_state(n_units, 1, one)
         no_drive = np.zeros((x.shape[1], 1), dtype=W.dtype)
-        net1, y1, _, _, _, below1, _ = column
+        net1, y1, _, _, _, below1, _, _ = column
         for t in range(n_prefix):
             if t == 0 or reset[t]:
-                reset_tile(net1, y1, below1, init_net, theta)
-            tick_tile(W, b, i, blocks, no_drive, False, hard_clamp, in0, dt, use_env,
-                      env_mask, env_table, theta, clock_start, recovery, *column)
+                reset_tile(net1, y1, below1, init_net_unit, init_out_unit, out_mask, theta)
+            tick_tile(W, b, i, blocks, no_drive, False, hard_clamp, in0, dt_unit, out_mask,
+                      use_env, env_mask, env_table, theta, clock_start, recovery, *column)
             _record_shared(y1, i, k0, nk, t, group_lo, group_hi, record_units, means, units)
         state = new_state(n_units, width, one)
         broadcast_state(column, state)
-        net, y, _, _, _, below, _ = state
+        net, y, _, _, _, below, _, _ = state
         drive = tile_drive(x, k0, width, hard_clamp, gain, one)
         for t in range(n_prefix, n_ticks):
             if t == 0 or reset[t]:
-                reset_tile(net, y, below, init_net, theta)
-            tick_tile(W, b, i, blocks, drive, stim[t], hard_clamp, in0, dt, use_env,
-                      env_mask, env_table, theta, clock_start, recovery, *state)
+                reset_tile(net, y, below, init_net_unit, init_out_unit, out_mask, theta)
+            tick_tile(W, b, i, blocks, drive, stim[t], hard_clamp, in0, dt_unit, out_mask,
+                      use_env, env_mask, env_table, theta, clock_start, recovery, *state)
             _record(y, i, k0, nk, t, group_lo, group_hi, record_units, means, units, acc)
+
+
+def unit_arrays(dynamics, dtype):
+    """The kernels' per-unit dynamics arguments, from ``dynamics``, in the run's dtype.
+
+    Returns
+    -------
+    tuple
+        ``dt_unit``, ``out_mask``, ``gain``, ``init_net_unit``, ``init_out_unit``: the
+        arguments of :func:`simulate_kernel` (and of the gradient kernel) between
+        ``reset`` and ``hard_clamp``.
+    """
+    real = np.dtype(dtype).type
+    return (np.ascontiguousarray(dynamics.dt_unit, dtype=dtype),
+            np.ascontiguousarray(dynamics.output_integration, dtype=np.bool_),
+            real(dynamics.gain), np.ascontiguousarray(dynamics.init_net_unit, dtype=dtype),
+            np.ascontiguousarray(dynamics.init_out_unit, dtype=dtype))
 
 
 def simulate(W, b, x, stim, reset, dynamics, *, group_index, n_groups, record_units,
@@ -283,8 +327,9 @@ def simulate(W, b, x, stim, reset, dynamics, *, group_index, n_groups, record_un
     d = dynamics
     simulate_kernel(W, b, np.ascontiguousarray(x, dtype=W.dtype),
                     np.ascontiguousarray(stim, dtype=np.bool_),
-                    np.ascontiguousarray(reset, dtype=np.bool_), dtype(d.dt), dtype(d.gain),
-                    dtype(d.init_net), bool(d.hard_clamp), d.input_slice.start, n_tiles, width,
+                    np.ascontiguousarray(reset, dtype=np.bool_),
+                    *unit_arrays(d, W.dtype), bool(d.hard_clamp), d.input_slice.start,
+                    n_tiles, width,
                     shared_prefix_length(stim),
                     np.ascontiguousarray(d.env_mask, dtype=np.bool_),
                     np.ascontiguousarray(d.env_table, dtype=W.dtype), dtype(d.theta),

@@ -10,6 +10,7 @@ are interpreted: ``None`` is "no envelope" (the ERP model), :data:`CONFIG` (the 
 ``"config"``) is "the network's configured envelope", and an
 :class:`~erpsim.model.config.Envelope` is used as given.
 """
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,6 +55,39 @@ def resolve_envelope(network, envelope):
                     f"network's configured one), got {envelope!r}")
 
 
+def unit_dynamics(config, arch):
+    """The per-unit integration options of ``config`` on the units of ``arch``.
+
+    Parameters
+    ----------
+    config : ModelConfig
+        Gives ``integration``, ``dt``/``dt_groups``, ``init_net``/``init_output``.
+    arch : Architecture
+        The unit groups (``groups``, ``slices``, ``n_units``).
+
+    Returns
+    -------
+    dict
+        ``dt_unit``, ``output_integration``, ``init_net_unit`` and ``init_out_unit``,
+        each an array of shape (n_units,) (see :class:`Dynamics`).
+    """
+    n = arch.n_units
+    dt_unit, init_net_unit = np.empty(n), np.full(n, float(config.init_net))
+    output = np.zeros(n, dtype=bool)
+    init_out_unit = np.full(n, 1.0 / (1.0 + np.exp(-float(config.init_net))))
+    for group in arch.groups:
+        units = arch.slices[group]
+        dt_unit[units] = config.dt_of(group)
+        output[units] = config.integration_of(group) == "output"
+        start = config.init_output_of(group)
+        if start is not None:
+            init_out_unit[units] = start
+            if not output[units.start]:
+                init_net_unit[units] = math.log(start / (1.0 - start))
+    return {"dt_unit": dt_unit, "output_integration": output,
+            "init_net_unit": init_net_unit, "init_out_unit": init_out_unit}
+
+
 @dataclass(frozen=True, eq=False)
 class Dynamics:
     """Everything the update equations need besides weights, inputs and schedule.
@@ -61,11 +95,13 @@ class Dynamics:
     Attributes
     ----------
     dt : float
-        Integration constant (fraction of a tick).
+        The configuration's integration constant (fraction of a tick); the backends
+        use ``dt_unit``.
     gain : float
         Input drive of a letter bit x: ``gain · (2x - 1)`` (soft clamp).
     init_net : float
-        Net input of the initial state (outputs start at σ(init_net)).
+        The configuration's initial net input; the backends use ``init_net_unit`` and
+        ``init_out_unit``.
     hard_clamp : bool
         Input units are set to the letter bits on stimulus ticks instead of driven.
     input_slice : slice
@@ -81,6 +117,17 @@ class Dynamics:
         Clock value at the crossing of θ (ticks).
     recovery : int
         Ticks below θ that stop a running clock (0: never).
+    dt_unit : ndarray (n_units,)
+        Integration constant of each unit (default: ``dt`` everywhere; float64).
+    output_integration : ndarray of bool (n_units,)
+        Units that integrate their output (Lens ``OUT_INTEGR``) instead of their net
+        input (default: none); docs/model.md §3.
+    init_net_unit : ndarray (n_units,)
+        Net input of each unit in the initial state (default: ``init_net``); the
+        initial output of an input-integrating unit is σ(init_net_unit).
+    init_out_unit : ndarray (n_units,)
+        Initial output of each output-integrating unit (default: σ(init_net_unit);
+        not used by input-integrating units).
     """
 
     dt: float
@@ -93,6 +140,21 @@ class Dynamics:
     theta: float
     clock_start: int
     recovery: int
+    dt_unit: np.ndarray = None
+    output_integration: np.ndarray = None
+    init_net_unit: np.ndarray = None
+    init_out_unit: np.ndarray = None
+
+    def __post_init__(self):
+        n_units = len(self.env_mask)
+        if self.dt_unit is None:
+            object.__setattr__(self, "dt_unit", np.full(n_units, float(self.dt)))
+        if self.output_integration is None:
+            object.__setattr__(self, "output_integration", np.zeros(n_units, dtype=bool))
+        if self.init_net_unit is None:
+            object.__setattr__(self, "init_net_unit", np.full(n_units, float(self.init_net)))
+        if self.init_out_unit is None:
+            object.__setattr__(self, "init_out_unit", 1.0 / (1.0 + np.exp(-self.init_net_unit)))
 
     @classmethod
     def from_network(cls, network, envelope, n_ticks, dtype=np.float64):
@@ -121,7 +183,13 @@ class Dynamics:
                    hard_clamp=config.clamp == "hard", input_slice=arch.input_slice,
                    env_mask=arch.envelope_mask(envelope),
                    env_table=np.asarray(env_table).astype(dtype), theta=theta,
-                   clock_start=int(clock_start), recovery=int(recovery))
+                   clock_start=int(clock_start), recovery=int(recovery),
+                   **unit_dynamics(config, arch))
+
+    @property
+    def use_output_integration(self):
+        """Whether any unit integrates its output."""
+        return bool(np.any(self.output_integration))
 
     @property
     def use_envelope(self):

@@ -9,10 +9,20 @@ built from them: it is an independent, array-form transcription of the equations
 the compiled backends are tested against (``tests/test_equations.py`` checks these
 scalar functions against it).
 
-One tick of a unit, from its summed input ``inp = Σ W y_{t-1} + b + ext``::
+One tick of a unit, from its summed input ``inp = Σ W y_{t-1} + b + ext``, under input
+integration (the default)::
 
     net   = integrate(net, inp, dt, one)              # (1 - dt) net + dt inp
     s     = logistic(net, exp(-|net|), one)           # σ(net)
+
+or under output integration (Lens ``OUT_INTEGR``; ``y_prev`` the unit's own output of
+the previous tick)::
+
+    net   = inp
+    s     = integrate_output(y_prev, logistic(net, exp(-|net|), one), dt, one)
+
+and then, in both modes, with ``s`` the uncapped output::
+
     clock, below, run_below = clock_step(clock, below, run_below, s, theta, clock_start,
                                          recovery)   # envelope units only
     y     = envelope_cap(s, clock, env_table)         # min(s, E(clock)) if the clock runs
@@ -51,6 +61,28 @@ def integrate(net, inp, dt, one):
         ``(1 - dt) net + dt inp``.
     """
     return (one - dt) * net + dt * inp
+
+
+def integrate_output(y, sig, dt, one):
+    """Leaky integration of the output over one tick (Lens ``OUT_INTEGR``).
+
+    Parameters
+    ----------
+    y : float
+        The unit's output of the previous tick (after any envelope cap or clamp).
+    sig : float
+        σ(net) of this tick, ``net`` being this tick's summed input.
+    dt : float
+        Integration constant (fraction of a tick).
+    one : float
+        The number 1 in the caller's working precision.
+
+    Returns
+    -------
+    float
+        ``(1 - dt) y + dt sig``: the unit's uncapped output (docs/model.md §3).
+    """
+    return (one - dt) * y + dt * sig
 
 
 def logistic(v, e, one):
@@ -93,7 +125,8 @@ def clock_step(clock, below, run_below, s, theta, clock_start, recovery):
     run_below : int
         Consecutive ticks below θ while the clock runs.
     s : float
-        This tick's uncapped output σ(net).
+        This tick's uncapped output: σ(net), or the integrated output under output
+        integration.
     theta : float
         Threshold θ (activation).
     clock_start : int
@@ -127,7 +160,7 @@ def envelope_cap(s, clock, env_table):
     Parameters
     ----------
     s : float
-        Uncapped output σ(net).
+        Uncapped output: σ(net), or the integrated output under output integration.
     clock : int
         The unit's clock after :func:`clock_step` (-1: not running).
     env_table : ndarray (n_table,)

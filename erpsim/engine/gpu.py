@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from erpsim.engine import registry
-from erpsim.engine.reference import sigmoid
+from erpsim.engine.reference import initial_state
 
 #: Items per thread block (one per lane; 32 = one warp wide).
 TILE = 32
@@ -212,7 +212,7 @@ def kernel_arguments(W, b, x, stim, reset, dynamics, *, group_index, n_groups,
         raise ValueError(f"the cuda backend runs float32 or float64, got {dtype}")
     real = dtype.type
     d = dynamics
-    hard_clamp, init_net, theta = d.hard_clamp, d.init_net, d.theta
+    hard_clamp, theta = d.hard_clamp, d.theta
     clock_start, env_mask = d.clock_start, d.env_mask
     n_inst, n_units = b.shape
     n_items, n_ticks = x.shape[0], len(stim)
@@ -239,8 +239,7 @@ def kernel_arguments(W, b, x, stim, reset, dynamics, *, group_index, n_groups,
     in0, in1 = d.input_slice.start, d.input_slice.stop
     x = np.ascontiguousarray(x, dtype=dtype)
     drive = x.copy() if hard_clamp else (d.gain * (2.0 * x - 1.0)).astype(dtype)
-    init = np.full(1, init_net, dtype=dtype)
-    y_init = sigmoid(init)[0]  # as the reference computes it
+    init_net, y_init = initial_state(d, dtype)  # as the reference computes them
     theta_d = real(theta)
     env_mask = np.ascontiguousarray(env_mask, dtype=np.bool_)
     means = np.empty((n_inst, n_items, n_ticks, len(record_groups)), dtype=dtype)
@@ -248,8 +247,11 @@ def kernel_arguments(W, b, x, stim, reset, dynamics, *, group_index, n_groups,
                      dtype=dtype)
     args = (pack_weights(W, plan), np.ascontiguousarray(b, dtype=dtype), drive,
             np.ascontiguousarray(stim, dtype=np.bool_),
-            np.ascontiguousarray(reset, dtype=np.bool_), real(d.dt), real(init_net),
-            real(y_init), np.bool_(y_init < theta_d), np.bool_(hard_clamp), np.uint32(in0),
+            np.ascontiguousarray(reset, dtype=np.bool_),
+            np.ascontiguousarray(d.dt_unit, dtype=dtype),
+            np.ascontiguousarray(d.output_integration, dtype=np.bool_),
+            np.ascontiguousarray(init_net), np.ascontiguousarray(y_init),
+            np.bool_(hard_clamp), np.uint32(in0),
             np.uint32(in1), env_mask, np.ascontiguousarray(d.env_table, dtype=dtype), theta_d,
             np.int64(clock_start), np.int64(d.recovery), np.bool_(env_mask.any()),
             plan.chunks, plan.warp_start, plan.srcs, plan.src_start, group_lo, group_hi,

@@ -9,14 +9,17 @@ block ``(tile_index, instance)`` owns ``tile`` items of one instance, lane ``k``
 item, and each warp owns a fixed set of destination units ("chunks" of up to
 :data:`CHUNK` consecutive units with the same sources). Every tick:
 
-1. (reset ticks only) the outputs in shared memory are set to σ(init_net);
+1. (reset ticks only) the outputs in shared memory are set to the initial outputs
+   (σ(init_net) per unit, or the initial outputs of output-integrating units);
 2. input phase: each thread sums ``W[d, s] * y[s, k]`` for its chunks' units over the
    source projections, four destination units at a time (the weight of a source is
    the same for all lanes of a warp, a broadcast load; ``y[s, k]`` is a conflict-free
    shared-memory load), into a per-thread local array;
-3. ``cuda.syncthreads()``; update phase: net input, logistic, alpha clock and cap (the
-   scalar functions of :mod:`erpsim.engine.equations`, compiled as device functions),
-   hard clamp; the new outputs overwrite the shared array (nobody reads it any more);
+3. ``cuda.syncthreads()``; update phase: net input (or output) integration with the
+   unit's own integration constant, logistic, alpha clock and cap (the scalar functions
+   of :mod:`erpsim.engine.equations`, compiled as device functions), hard clamp; the new
+   outputs overwrite the shared array (only the unit's own thread reads its previous
+   output there, under output integration);
 4. ``cuda.syncthreads()``; each warp writes the group means of some groups.
 
 Per-unit state (net input, clock, below-θ flag, recovery count) stays in thread-local
@@ -38,6 +41,7 @@ CHUNK = 4
 # kernel's IR before typing ("always"): typed in the kernel's precision, and compiled
 # with it, so that compile_ptx needs no device.
 integrate = cuda.jit(device=True, inline="always")(equations.integrate)
+integrate_output = cuda.jit(device=True, inline="always")(equations.integrate_output)
 logistic = cuda.jit(device=True, inline="always")(equations.logistic)
 clock_step = cuda.jit(device=True, inline="always")(equations.clock_step)
 envelope_cap = cuda.jit(device=True, inline="always")(equations.envelope_cap)
@@ -69,7 +73,7 @@ def build_kernel(dtype, n_units, tile, max_units):
     n_shared = n_units * tile
     one_u, two_u, three_u = np.uint32(1), np.uint32(2), np.uint32(3)
 
-    def simulate_tiles(Wc, b, drive, stim, reset, dt, init_net, y_init, below_init,
+    def simulate_tiles(Wc, b, drive, stim, reset, dt_unit, out_mask, init_net, y_init,
                        hard_clamp, in0, in1, env_mask, env_table, theta, clock_start,
                        recovery, use_env, chunks, warp_start, srcs, src_start,
                        group_lo, group_hi, group_count, record_units, means, units):
@@ -95,11 +99,11 @@ def build_kernel(dtype, n_units, tile, max_units):
         run_below = cuda.local.array(max_units, int32)
         c0 = warp_start[warp]
         c1 = warp_start[warp + 1]
-        for j in range(max_units):
-            net[j] = init_net
+        for j in range(max_units):  # net and below are set at t = 0 (a reset)
+            net[j] = zero
             inp[j] = zero
             clock[j] = -1
-            below[j] = below_init
+            below[j] = False
             run_below[j] = 0
 
         for t in range(n_ticks):
@@ -108,12 +112,14 @@ def build_kernel(dtype, n_units, tile, max_units):
                 cuda.syncthreads()
                 j = 0
                 for c in range(c0, c1):
-                    yb = chunks[c, 0] * utile + lane
+                    d = chunks[c, 0]
+                    yb = d * utile + lane
                     for q in range(chunks[c, 1]):
-                        ys[yb] = y_init
-                        net[j] = init_net
-                        below[j] = below_init
+                        ys[yb] = y_init[d]
+                        net[j] = init_net[d]
+                        below[j] = y_init[d] < theta
                         yb += utile
+                        d += one_u
                         j += 1
                 cuda.syncthreads()
 
@@ -164,9 +170,14 @@ def build_kernel(dtype, n_units, tile, max_units):
                         xv = drive[k, d - in0]
                     if soft and is_input:
                         v += xv
-                    h = integrate(net[j], v, dt, one)
-                    net[j] = h
-                    sv = logistic(h, math.exp(-abs(h)), one)
+                    if out_mask[d]:
+                        net[j] = v
+                        sg = logistic(v, math.exp(-abs(v)), one)
+                        sv = integrate_output(ys[d * utile + lane], sg, dt_unit[d], one)
+                    else:
+                        h = integrate(net[j], v, dt_unit[d], one)
+                        net[j] = h
+                        sv = logistic(h, math.exp(-abs(h)), one)
                     y = sv
                     if use_env and env_mask[d]:
                         cl, bl, rb = clock_step(clock[j], below[j], run_below[j], sv,

@@ -5,13 +5,18 @@ update that the compiled backends (numba CPU and CUDA) share: it is a separate,
 array-form transcription of the equations in docs/model.md, so that an error in the shared equations shows
 up as a disagreement with it instead of being copied into the oracle.
 
-Spec section 3: every tick all units compute their net input from the previous tick's
-outputs, then all update together:
+Spec section 3: every tick all units compute their summed input from the previous
+tick's outputs, then all update together. A unit under input integration (the default)
+integrates its net input,
 
-    net_t = (1 - dt) net_{t-1} + dt (W y_{t-1} + b + ext_t),   y_t = σ(net_t)
+    net_t = (1 - dt) net_{t-1} + dt (W y_{t-1} + b + ext_t),   y_t = σ(net_t),
 
-and, with the alpha envelope (section 5), y_t = min(σ(net_t), E(clock)) for the units
-whose clock runs.
+a unit under output integration (Lens ``OUT_INTEGR``) its output,
+
+    net_t = W y_{t-1} + b + ext_t,   y_t = (1 - dt) y_{t-1} + dt σ(net_t),
+
+with ``dt`` per unit; and, with the alpha envelope (section 5), y_t = min(s_t, E(clock))
+for the units whose clock runs, ``s_t`` being the uncapped output of the equations above.
 """
 import numpy as np
 
@@ -21,40 +26,106 @@ def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def envelope_step(s, clock, below, run_below, env_mask, env_table, theta, clock_start,
-                  recovery):
+def initial_state(dynamics, dtype, shape=None):
+    """Net inputs and outputs of every unit at the start of a trial.
+
+    Parameters
+    ----------
+    dynamics : Dynamics
+    dtype : numpy dtype
+        The run's floating-point type.
+    shape : tuple or None
+        The state's shape, ending with n_units (default ``(n_units,)``). The logistic
+        is evaluated on an array of this shape (NumPy's ``exp`` may round the last bit
+        differently in its vectorised loop and in its remainder).
+
+    Returns
+    -------
+    net, y : ndarray (shape)
+        ``init_net_unit``; σ(net) for input-integrating units and ``init_out_unit``
+        for output-integrating ones.
+    """
+    net = dynamics.init_net_unit.astype(dtype)
+    if shape is not None:
+        net = np.ascontiguousarray(np.broadcast_to(net, shape))
+    y = np.where(dynamics.output_integration, dynamics.init_out_unit.astype(dtype),
+                 sigmoid(net))
+    return net, y
+
+
+def envelope_step(s, clock, below, run_below, dynamics):
     """Advance the alpha clocks by one tick and return the capped outputs.
 
     Parameters
     ----------
     s : ndarray (..., n_units)
-        Uncapped outputs σ(net) of this tick.
+        Uncapped outputs of this tick (σ(net), or the integrated outputs of
+        output-integrating units).
     clock : ndarray of int (..., n_units)
         Ticks since each unit's crossing of θ (-1: not running); updated in place.
     below : ndarray of bool (..., n_units)
-        Whether σ(net) was below θ on the previous tick; updated in place.
+        Whether the uncapped output was below θ on the previous tick; updated in place.
     run_below : ndarray of int (..., n_units)
         Consecutive ticks below θ while the clock runs (recovery); updated in place.
+    dynamics : Dynamics
+        Gives ``env_mask``, ``env_table``, ``theta``, ``clock_start`` and ``recovery``.
 
     Returns
     -------
     y : ndarray (..., n_units)
         ``min(s, E(clock))`` where the clock runs, ``s`` elsewhere.
     """
+    d = dynamics
     running = clock >= 0
-    starts = env_mask & ~running & below & (s >= theta)
+    starts = d.env_mask & ~running & below & (s >= d.theta)
     clock[running] += 1
-    clock[starts] = clock_start
-    if recovery > 0:
-        now_below = s < theta
+    clock[starts] = d.clock_start
+    if d.recovery > 0:
+        now_below = s < d.theta
         run_below[:] = np.where(running & now_below, run_below + 1, 0)
-        stop = running & (run_below >= recovery)
+        stop = running & (run_below >= d.recovery)
         clock[stop] = -1
         run_below[stop] = 0
-    below[:] = s < theta
+    below[:] = s < d.theta
     capped = clock >= 0
-    cap = env_table[np.minimum(np.maximum(clock, 0), len(env_table) - 1)]
+    cap = d.env_table[np.minimum(np.maximum(clock, 0), len(d.env_table) - 1)]
     return np.where(capped, np.minimum(s, cap), s)
+
+
+def integrate(net, inp, prev, dynamics, dtype):
+    """One tick of integration of every unit (section 3).
+
+    Parameters
+    ----------
+    net : ndarray (..., n_units)
+        Net inputs of the previous tick.
+    inp : ndarray (..., n_units)
+        This tick's summed inputs ``W y_{t-1} + b + ext_t``.
+    prev : ndarray (..., n_units)
+        Outputs of the previous tick.
+    dynamics : Dynamics
+    dtype : numpy dtype
+
+    Returns
+    -------
+    net : ndarray (..., n_units)
+        The new net inputs (``inp`` itself for output-integrating units).
+    sig : ndarray (..., n_units)
+        σ(net).
+    s : ndarray (..., n_units)
+        Uncapped outputs: ``sig``, or ``(1 - dt) prev + dt sig`` for output-integrating
+        units.
+    """
+    dt = dynamics.dt_unit.astype(dtype)
+    keep = (1.0 - dynamics.dt_unit).astype(dtype)
+    out = dynamics.output_integration
+    net = keep * net + dt * inp
+    if not out.any():
+        sig = sigmoid(net)
+        return net, sig, sig
+    net = np.where(out, inp, net)
+    sig = sigmoid(net)
+    return net, sig, np.where(out, keep * prev + dt * sig, sig)
 
 
 def run_ticks(W, b, x, stim, reset, dynamics):
@@ -72,43 +143,40 @@ def run_ticks(W, b, x, stim, reset, dynamics):
 
     Yields
     ------
-    prev, s, y : ndarray (n_instances, n_items, n_units)
-        The outputs the tick's net input was computed from, the uncapped outputs σ(net)
-        and the tick's outputs. The arrays are not modified afterwards.
+    prev, s, y, sig : ndarray (n_instances, n_items, n_units)
+        The outputs the tick's net input was computed from, the uncapped outputs, the
+        tick's outputs and σ(net) (equal to ``s`` for input-integrating units). The
+        arrays are not modified afterwards.
     """
     d = dynamics
-    dt, init_net, theta, input_slice = d.dt, d.init_net, d.theta, d.input_slice
+    input_slice = d.input_slice
     dtype = W.dtype
     shape = (b.shape[0], x.shape[0], b.shape[1])
-    net = np.full(shape, init_net, dtype=dtype)
-    y_init = sigmoid(net)
-    y = y_init
+    net_init, y_init = initial_state(d, dtype, shape)
+    net, y = net_init, y_init
     clock = np.full(shape, -1, dtype=np.int64)
-    below = y_init < theta
+    below = y_init < d.theta
     run_below = np.zeros(shape, dtype=np.int64)
     drive = (d.gain * (2.0 * x - 1.0)).astype(dtype)
     W_T = np.swapaxes(W, 1, 2)
     use_envelope = d.env_mask.any()
     for t in range(len(stim)):
         if reset[t]:
-            net = np.full(shape, init_net, dtype=dtype)
-            y = y_init
-            below[:] = y_init < theta
+            net, y = net_init, y_init
+            below[:] = y_init < d.theta
         prev = y
         inp = np.matmul(prev, W_T) + b[:, None, :]
         if stim[t] and not d.hard_clamp:
             inp[..., input_slice] += drive
-        net = (1.0 - dt) * net + dt * inp
-        s = sigmoid(net)
+        net, sig, s = integrate(net, inp, prev, d, dtype)
         if use_envelope:
-            y = envelope_step(s, clock, below, run_below, d.env_mask, d.env_table, theta,
-                              d.clock_start, d.recovery)
+            y = envelope_step(s, clock, below, run_below, d)
         else:
             y = s
         if stim[t] and d.hard_clamp:
             y = y.copy()
             y[..., input_slice] = x
-        yield prev, s, y
+        yield prev, s, y, sig
 
 
 def simulate(W, b, x, stim, reset, dynamics, *, group_index, n_groups, record_units,
@@ -146,7 +214,7 @@ def simulate(W, b, x, stim, reset, dynamics, *, group_index, n_groups, record_un
     onehot = onehot[:, record_groups]
     means = np.empty((n_inst, n_items, n_ticks, len(record_groups)), dtype=dtype)
     units = np.empty((n_inst, n_items, n_ticks, n_units), dtype=dtype) if record_units else None
-    for t, (_, _, y) in enumerate(run_ticks(W, b, x, stim, reset, dynamics)):
+    for t, (_, _, y, _) in enumerate(run_ticks(W, b, x, stim, reset, dynamics)):
         means[:, :, t] = y @ onehot
         if record_units:
             units[:, :, t] = y

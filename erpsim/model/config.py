@@ -11,7 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from erpsim.utils.check import _check_option, _validate_type
+
 LAYERS = ("O", "A", "H", "S")
+#: Every unit group a network can have: the excitatory layers, then their inhibitory pools.
+GROUPS = LAYERS + tuple(layer + "I" for layer in LAYERS)
+#: How a group integrates over ticks: its net input (``"input"``) or its output
+#: (``"output"``, Lens ``OUT_INTEGR``); docs/model.md §3.
+INTEGRATIONS = ("input", "output")
+#: The key of a per-group dict that gives the value of the groups it does not name.
+DEFAULT_KEY = "default"
 ENVELOPE_FAMILIES = ("alpha", "biexp")
 CLAMPS = ("soft", "hard")
 PROTOCOLS = ("reset", "gap")
@@ -38,9 +47,50 @@ def _finite_number(name, value, low=-math.inf, high=math.inf, low_open=False):
                f"{'(' if low_open else '['}{low}, {high}]")
 
 
+def _per_group(name, value, check_value, allow_default, convert=None):
+    """Validate a per-group field: one value for all groups or a dict ``{group: value}``.
+
+    Returns the value, or a new plain dict with the group names checked against
+    :data:`GROUPS` (and ``"default"`` where ``allow_default``) and every value checked by
+    ``check_value(field_name, value)``; values pass through ``convert`` if given.
+    """
+    convert = convert or (lambda v: v)
+    if not isinstance(value, dict):
+        check_value(name, value)
+        return convert(value)
+    keys = GROUPS + ((DEFAULT_KEY,) if allow_default else ())
+    out = {}
+    for group, item in value.items():
+        _check_option(f"{name} group", group, keys)
+        check_value(f"{name}[{group!r}]", item)
+        out[group] = convert(item)
+    return out
+
+
+def _integration_mode(name, value):
+    _check_option(name, value, INTEGRATIONS)
+
+
+def _dt_value(name, value):
+    _validate_type(value, "numeric", name)
+    _finite_number(name, float(value), 0.0, 1.0, low_open=True)
+
+
+def _init_output_value(name, value):
+    _validate_type(value, "numeric", name)
+    _finite_number(name, float(value), 0.0, 1.0, low_open=True)
+    _check(value < 1.0, f"{name}={value!r} is outside its range (0, 1)")
+
+
 @dataclass(frozen=True)
 class Envelope:
     """The alpha envelope on excitatory units (docs/model.md §5).
+
+    While a unit's clock runs its output is ``min(s_t, E(clock))``, ``s_t`` being its
+    uncapped output: σ(net_t) under input integration, and under output integration
+    (``ModelConfig.integration``) the integrated output ``(1 - dt) y_{t-1} + dt σ(net_t)``
+    (the cap applies to the integrated output). The clock starts when ``s_t`` crosses θ
+    from below.
 
     Parameters
     ----------
@@ -48,7 +98,8 @@ class Envelope:
         ``"alpha"``: E(t) = θ + (1-θ)(t/T)exp(1-t/T), peak at t = T.
         ``"biexp"``: E(t) = θ + (1-θ)(exp(-t/τd) - exp(-t/τr)) / max, peak 1.
     theta : float
-        Threshold θ (activation units, 0-1) whose upward crossing starts a unit's clock.
+        Threshold θ (activation units, 0-1) whose upward crossing by the uncapped
+        output starts a unit's clock.
     peak : float
         T, the alpha function's peak time in ticks (``"alpha"`` only).
     tau_rise, tau_decay : float
@@ -153,6 +204,25 @@ class ModelConfig:
         Blank ticks between presentations under ``protocol="gap"``.
     dtype : {"float64", "float32"}
         Floating-point type of the simulation.
+    integration : {"input", "output"} or dict
+        What each group integrates over ticks (docs/model.md §3). ``"input"`` (the
+        default): the net input, ``net_t = (1 - dt) net_{t-1} + dt (W y_{t-1} + b +
+        ext_t)`` and ``y_t = σ(net_t)``. ``"output"`` (Lens ``OUT_INTEGR``): the output,
+        ``net_t = W y_{t-1} + b + ext_t`` and ``y_t = (1 - dt) y_{t-1} + dt σ(net_t)``.
+        A dict ``{group: mode}`` sets it per unit group (``"O"``, ``"A"``, ``"H"``,
+        ``"S"``, ``"OI"``, ``"AI"``, ``"HI"``, ``"SI"``); groups it does not name take
+        its ``"default"`` key, else ``"input"``.
+    dt_groups : dict or None
+        Integration constants per group, ``{group: dt}`` with 0 < dt <= 1 (e.g. slower
+        inhibitory pools, ``{"SI": 0.1}``); groups it does not name use ``dt``.
+        None: ``dt`` everywhere.
+    init_output : float, dict or None
+        Outputs of the initial state, set at the start of every trial (Lens
+        ``initOutput``, 0.5 for logistic units): a value in (0, 1) for every group, or
+        a dict ``{group: value}`` (groups it does not name take its ``"default"`` key,
+        else ``init_net``). Under input integration a group starts with net input
+        ``logit(init_output)``; under output integration with output ``init_output``.
+        None: every unit starts with net input ``init_net`` and output σ(init_net).
     """
 
     n_auto: int = 20
@@ -176,6 +246,9 @@ class ModelConfig:
     protocol: str = "reset"
     gap: int = 0
     dtype: str = "float64"
+    integration: str | dict = "input"
+    dt_groups: dict | None = None
+    init_output: float | dict | None = None
 
     def __post_init__(self):
         if isinstance(self.envelope, dict):
@@ -200,11 +273,46 @@ class ModelConfig:
         _check(self.dtype in DTYPES, f"unknown dtype {self.dtype!r}; choose from {DTYPES}")
         _check(self.envelope is None or isinstance(self.envelope, Envelope),
                f"envelope must be an Envelope or None, got {type(self.envelope).__name__}")
+        self._check_dynamics_options()
         if self.separate_inhibition:
             for layer, n in self.excitatory_sizes.items():
                 pool = self.pool_size(n)
                 _check(pool < n, f"inhibitory pool of layer {layer} ({pool}) must be smaller "
                                  f"than its {n} excitatory units")
+
+    def _check_dynamics_options(self):
+        """Validate ``integration``, ``dt_groups`` and ``init_output`` (copies of dicts)."""
+        object.__setattr__(self, "integration", _per_group(
+            "integration", self.integration, _integration_mode, allow_default=True))
+        if self.dt_groups is not None:
+            _validate_type(self.dt_groups, dict, "dt_groups", "dict or None")
+            object.__setattr__(self, "dt_groups", _per_group(
+                "dt_groups", self.dt_groups, _dt_value, allow_default=False, convert=float))
+        if self.init_output is not None:
+            object.__setattr__(self, "init_output", _per_group(
+                "init_output", self.init_output, _init_output_value, allow_default=True,
+                convert=float))
+
+    def __hash__(self):
+        # the per-group fields may be dicts; the JSON form is canonical (sorted keys)
+        return hash(self.to_json())
+
+    def integration_of(self, group):
+        """``"input"`` or ``"output"``: how unit group ``group`` integrates (§3)."""
+        if isinstance(self.integration, str):
+            return self.integration
+        return self.integration.get(group, self.integration.get(DEFAULT_KEY, "input"))
+
+    def dt_of(self, group):
+        """The integration constant of unit group ``group`` (fraction of a tick)."""
+        return float((self.dt_groups or {}).get(group, self.dt))
+
+    def init_output_of(self, group):
+        """The initial output of unit group ``group``, or None (start from ``init_net``)."""
+        value = self.init_output
+        if isinstance(value, dict):
+            value = value.get(group, value.get(DEFAULT_KEY))
+        return None if value is None else float(value)
 
     @staticmethod
     def _pool(n, fraction):
@@ -235,9 +343,19 @@ class ModelConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self):
+        """The fields as a JSON-ready dict.
+
+        The dynamics options (``integration``, ``dt_groups``, ``init_output``) are left
+        out where they have their default values, so that the JSON of a configuration
+        without them, and every run identity and sweep point hashed from it, is the
+        same as before they existed (:meth:`from_dict` fills them in).
+        """
         out = dataclasses.asdict(self)
         if self.envelope is not None:
             out["envelope"]["layers"] = list(self.envelope.layers)
+        for name, default in _DYNAMICS_OPTION_DEFAULTS.items():
+            if out[name] == default:
+                del out[name]
         return out
 
     def to_json(self):
@@ -256,6 +374,10 @@ class ModelConfig:
     @classmethod
     def from_json(cls, text):
         return cls.from_dict(json.loads(text))
+
+
+#: The dynamics options' defaults (today's dynamics), left out of ``ModelConfig.to_dict``.
+_DYNAMICS_OPTION_DEFAULTS = {"integration": "input", "dt_groups": None, "init_output": None}
 
 
 def default_envelope():

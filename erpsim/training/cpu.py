@@ -26,6 +26,7 @@ from erpsim.engine.cpu import (
     tick_tile,
     tile_drive,
     tile_layout,
+    unit_arrays,
 )
 
 EPS = 1e-12
@@ -79,15 +80,25 @@ def _dot_rows(dW, d, s, A, B):
 
 
 @njit(cache=True, error_model="numpy")
-def _through_tick(g, g_y, g_next, s, y, chained, clamped, in0, n_in, dt):
-    """g ← dL/dnet_t from dL/dy_t (``g_y``) and the next tick's ``g_next``: the
-    logistic's slope where the unit is neither capped nor clamped, plus the leak."""
+def _through_tick(g, g_y, g_next, s, y, chained, clamped, in0, n_in, dt_unit, out_mask):
+    """g_t from Wᵀ h_{t+1} (``g_y``) and the next tick's ``g_next``.
+
+    Input-integrating units (g = dL/dnet): the logistic's slope where the unit is
+    neither capped nor clamped, plus the leak (1 - dt) g_{t+1}. Output-integrating
+    units (g = dL/ds, ``s`` the uncapped output): g_y + (1 - dt) g_{t+1} where the unit
+    is neither capped nor clamped, else 0.
+    """
     if not chained:
         g[:] = 0.0
         return
-    keep = 1.0 - dt
     for u in range(g.shape[0]):
-        if clamped and in0 <= u < in0 + n_in:
+        keep = 1.0 - dt_unit[u]
+        clamped_u = clamped and in0 <= u < in0 + n_in
+        if out_mask[u]:
+            for k in range(g.shape[1]):
+                through = g_y[u, k] + keep * g_next[u, k]
+                g[u, k] = 0.0 if clamped_u or y[u, k] < s[u, k] else through
+        elif clamped_u:
             for k in range(g.shape[1]):
                 g[u, k] = keep * g_next[u, k]
         else:
@@ -98,10 +109,11 @@ def _through_tick(g, g_y, g_next, s, y, chained, clamped, in0, n_in, dt):
 
 
 @njit(cache=True)
-def _target_gradient(g, s, y, target, weights, k0, nk, s0, s1, shared):
-    """Add the cross-entropy's gradient (s - target, uncapped units) to ``g`` and return
-    the weighted loss of the tile's ``nk`` items. ``shared``: ``s`` and ``y`` are one
-    column standing for every item, and ``g`` is the sum over items."""
+def _target_gradient(g, s, y, target, weights, k0, nk, s0, s1, shared, out_mask):
+    """Add the cross-entropy's gradient to ``g`` (uncapped units: s - target, or
+    (y - target) / (y (1 - y)) for output-integrating units) and return the weighted
+    loss of the tile's ``nk`` items. ``shared``: ``s`` and ``y`` are one column standing
+    for every item, and ``g`` is the sum over items."""
     loss = 0.0
     for u in range(s0, s1):
         for k in range(nk):
@@ -116,18 +128,29 @@ def _target_gradient(g, s, y, target, weights, k0, nk, s0, s1, shared):
             else:
                 loss -= w * (tv * math.log(yv) + (1.0 - tv) * math.log(1.0 - yv))
             if not (y[u, c] < s[u, c]):
-                g[u, c] += w * (s[u, c] - tv)
+                if out_mask[u]:
+                    g[u, c] += w * ((yv - tv) / (yv * (1.0 - yv)))
+                else:
+                    g[u, c] += w * (s[u, c] - tv)
     return loss
 
 
 @njit(cache=True, error_model="numpy")
-def _scaled_with_sums(g, dt, gd, db):
-    """gd ← dt g; db += the item sums of gd."""
+def _scaled_with_sums(g, dt_unit, out_mask, sig, gd, db):
+    """gd ← h = dL/d(summed input): dt g (input-integrating units) or dt σ'(net) g
+    (output-integrating units, ``sig`` = σ(net)); db += the item sums of gd."""
     for u in range(g.shape[0]):
+        dt = dt_unit[u]
         total = 0.0
-        for k in range(g.shape[1]):
-            gd[u, k] = dt * g[u, k]
-            total += gd[u, k]
+        if out_mask[u]:
+            for k in range(g.shape[1]):
+                sv = sig[u, k]
+                gd[u, k] = (dt * (sv * (1.0 - sv))) * g[u, k]
+                total += gd[u, k]
+        else:
+            for k in range(g.shape[1]):
+                gd[u, k] = dt * g[u, k]
+                total += gd[u, k]
         db[u] += total
 
 
@@ -149,10 +172,10 @@ def _transposed_sum(WT, i, blocks, gd, g_y):
 
 
 @njit(parallel=True, cache=True)
-def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt, gain, init_net,
-                hard_clamp, in0, s0, s1, n_tiles, width, n_prefix, env_mask, env_table,
-                theta, clock_start, recovery, blocks, active, loss_part, dW_part, db_part,
-                by_unit, by_tick):
+def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt_unit, out_mask,
+                gain, init_net_unit, init_out_unit, hard_clamp, in0, s0, s1, n_tiles, width,
+                n_prefix, env_mask, env_table, theta, clock_start, recovery, blocks, active,
+                loss_part, dW_part, db_part, by_unit, by_tick):
     n_inst, n_units = b.shape
     n_items = x.shape[0]
     n_ticks = stim.shape[0]
@@ -168,32 +191,34 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt, gain,
         nk = min(width, n_items - k0)
         # forward; history of the shared ticks as one column, of the others in full
         column = new_state(n_units, 1, one)
-        net1, y1, inp1, _, clock1, below1, run_below1 = column
+        net1, y1, inp1, _, clock1, below1, run_below1, _ = column
         prefix_prev = np.empty((n_units, n_prefix))
         prefix_s = np.empty((n_prefix, n_units, 1))
         prefix_y = np.empty((n_prefix, n_units, 1))
+        prefix_sig = np.zeros((n_prefix, n_units, 1))
         no_drive = np.zeros((n_in, 1))
         for t in range(n_prefix):
             if t == 0 or reset[t]:
-                reset_tile(net1, y1, below1, init_net, theta)
+                reset_tile(net1, y1, below1, init_net_unit, init_out_unit, out_mask, theta)
             prefix_prev[:, t] = y1[:, 0]
-            tick_tile(W, b, i, blocks, no_drive, False, hard_clamp, in0, dt, use_env,
-                      env_mask, env_table, theta, clock_start, recovery, net1, y1, inp1,
-                      prefix_s[t], clock1, below1, run_below1)
+            tick_tile(W, b, i, blocks, no_drive, False, hard_clamp, in0, dt_unit, out_mask,
+                      use_env, env_mask, env_table, theta, clock_start, recovery, net1, y1,
+                      inp1, prefix_s[t], clock1, below1, run_below1, prefix_sig[t])
             prefix_y[t] = y1
         state = new_state(n_units, width, one)
         broadcast_state(column, state)
-        net, y, inp, _, clock, below, run_below = state
+        net, y, inp, _, clock, below, run_below, _ = state
         prev, gd_late = by_unit[task, 0], by_unit[task, 1]  # (n_units, n_late, width)
         s_hist, y_hist = by_tick[task, 0], by_tick[task, 1]  # (n_late, n_units, width)
+        sig_hist = by_tick[task, 2]  # σ(net), written for output-integrating units only
         drive = tile_drive(x, k0, width, hard_clamp, gain, one)
         for t in range(n_prefix, n_ticks):
             if t == 0 or reset[t]:
-                reset_tile(net, y, below, init_net, theta)
+                reset_tile(net, y, below, init_net_unit, init_out_unit, out_mask, theta)
             prev[:, t - n_prefix] = y
-            tick_tile(W, b, i, blocks, drive, stim[t], hard_clamp, in0, dt, use_env,
-                      env_mask, env_table, theta, clock_start, recovery, net, y, inp,
-                      s_hist[t - n_prefix], clock, below, run_below)
+            tick_tile(W, b, i, blocks, drive, stim[t], hard_clamp, in0, dt_unit, out_mask,
+                      use_env, env_mask, env_table, theta, clock_start, recovery, net, y, inp,
+                      s_hist[t - n_prefix], clock, below, run_below, sig_hist[t - n_prefix])
             y_hist[t - n_prefix] = y
         # backward: the stored ticks item by item ...
         dW = dW_part[task]
@@ -206,12 +231,12 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt, gain,
         for t in range(n_ticks - 1, n_prefix - 1, -1):
             _through_tick(g, g_y, g_next, s_hist[t - n_prefix], y_hist[t - n_prefix],
                           t + 1 < n_ticks and not reset[t + 1], stim[t] and hard_clamp,
-                          in0, n_in, dt)
+                          in0, n_in, dt_unit, out_mask)
             if targets_at[t] >= 0:
                 loss += _target_gradient(g, s_hist[t - n_prefix], y_hist[t - n_prefix],
                                          target[targets_at[t]], weights, k0, nk, s0, s1,
-                                         False)
-            _scaled_with_sums(g, dt, gd, db)
+                                         False, out_mask)
+            _scaled_with_sums(g, dt_unit, out_mask, sig_hist[t - n_prefix], gd, db)
             gd_late[:, t - n_prefix] = gd
             if t > 0:
                 _transposed_sum(WT, i, blocks, gd, g_y)
@@ -224,11 +249,14 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt, gain,
         gd_prefix = np.empty((n_units, n_prefix))
         for t in range(n_prefix - 1, -1, -1):
             _through_tick(g_sum, g_y_sum, g_next_sum, prefix_s[t], prefix_y[t],
-                          t + 1 < n_ticks and not reset[t + 1], False, in0, n_in, dt)
+                          t + 1 < n_ticks and not reset[t + 1], False, in0, n_in, dt_unit,
+                          out_mask)
             if targets_at[t] >= 0:  # zero targets here: the same for every item
                 loss += _target_gradient(g_sum, prefix_s[t], prefix_y[t],
-                                         target[targets_at[t]], weights, k0, nk, s0, s1, True)
-            _scaled_with_sums(g_sum, dt, gd_prefix[:, t:t + 1], db)
+                                         target[targets_at[t]], weights, k0, nk, s0, s1, True,
+                                         out_mask)
+            _scaled_with_sums(g_sum, dt_unit, out_mask, prefix_sig[t], gd_prefix[:, t:t + 1],
+                              db)
             if t > 0:
                 _transposed_sum(WT, i, blocks, gd_prefix[:, t:t + 1], g_y_sum)
             g_next_sum[:] = g_sum
@@ -265,14 +293,16 @@ def _workspace(n_tasks, n, n_late, width):
     """Zeroed gradient slots and the history buffers, reused between calls of one thread.
 
     The history is about 10 MB for the default network; allocating it afresh every
-    epoch cost more (page faults) than a quarter of the epoch.
+    epoch cost more (page faults) than a quarter of the epoch. Its third per-tick slot
+    (σ(net)) is written only for output-integrating units, so its pages stay untouched
+    under input integration.
     """
     key = (n_tasks, n, n_late, width)
     if getattr(_local, "key", None) != key:
         _local.key = key
         _local.arrays = (np.zeros(n_tasks), np.zeros((n_tasks, n, n)), np.zeros((n_tasks, n)),
                          np.empty((n_tasks, 2, n, n_late, width)),
-                         np.empty((n_tasks, 2, n_late, n, width)))
+                         np.empty((n_tasks, 3, n_late, n, width)))
     loss_part, dW_part, db_part, by_unit, by_tick = _local.arrays
     loss_part[:] = 0.0
     dW_part[:] = 0.0
@@ -298,7 +328,7 @@ def loss_and_grad(W, b, x, targets, schedule, mask, dynamics, *, blocks, active=
                 np.ascontiguousarray(x, dtype=f64), np.ascontiguousarray(target, dtype=f64),
                 np.ascontiguousarray(weights, dtype=f64), np.asarray(stim, dtype=np.bool_),
                 np.asarray(reset, dtype=np.bool_), targets_at,
-                f64(d.dt), f64(d.gain), f64(d.init_net), bool(d.hard_clamp),
+                *unit_arrays(d, f64), bool(d.hard_clamp),
                 d.input_slice.start, sem_slice.start, sem_slice.stop, n_tiles, width,
                 shared_prefix_length(stim), np.asarray(d.env_mask, dtype=np.bool_),
                 np.asarray(d.env_table, dtype=f64), f64(d.theta), int(d.clock_start),
