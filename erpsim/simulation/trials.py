@@ -4,6 +4,8 @@
 >>> ds = erpsim.simulate(net, presentations=2)           # doctest: +SKIP
 >>> erpsim.serp_by_type(ds)                              # doctest: +SKIP
 """
+import dataclasses
+import functools
 import json
 
 import numpy as np
@@ -13,8 +15,12 @@ from erpsim._version import __version__
 from erpsim.model.coding import get_coding
 from erpsim.engine import CONFIG, group_indices, make_schedule, resolve_envelope, run
 from erpsim.model.lexicon import Lexicon, load_lexicon
-from erpsim.simulation.results import (load_result, save_result, serp,  # noqa: F401 (re-exported)
+from erpsim.simulation.results import (ACTIVATION, DIMS, LAYER_MEAN, ONSET_ATTR, SERP,
+                                       load_result, save_result, serp,  # noqa: F401 (re-exported)
                                        serp_by_type)
+
+#: Letter codings by (name, letters per string): built once, they never change.
+_coding = functools.lru_cache(maxsize=16)(get_coding)
 
 
 def _as_items(items):
@@ -60,52 +66,105 @@ def simulate(network, items=None, *, presentations=1, envelope=CONFIG, protocol=
         ticks x units values).
     dtype : {"float64", "float32"} or None
     groups : sequence of str or None
-        Unit groups whose means are kept (default: all); ``("S",)`` keeps only the sERP.
+        Unit groups whose means are kept (default: all eight, 8 values per
+        instance-item-tick); ``("S",)`` keeps only the sERP's, an eighth of the memory
+        (docs/model.md, "Memory and small calls").
 
     Returns
     -------
     xarray.Dataset
         ``layer_mean`` (instance, item, presentation, tick, group): mean output of each
         recorded unit group; ``serp`` (instance, item, presentation, tick): the semantic
-        layer's excitatory mean (when ``"S"`` is recorded); with ``record_units``, ``activation`` (..., unit). Attributes
-        hold the configuration (JSON), seeds, backend, dtype and package version.
+        layer's excitatory mean (when ``"S"`` is recorded; a view of ``layer_mean``, no
+        extra memory); with ``record_units``, ``activation`` (..., unit). Values are in
+        the run's dtype. Attributes hold the configuration (JSON), seeds, backend, dtype
+        and package version.
     """
     config = network.config
-    coding = get_coding(config.coding, n_slots=config.n_slots)
-    strings, coords = _as_items(items)
-    x = coding.encode(strings)
+    strings, item_coords = _as_items(items)
+    x = _coding(config.coding, n_slots=config.n_slots).encode(strings)
     envelope = resolve_envelope(network, envelope)
     schedule = make_schedule(config, presentations, protocol, gap)
     means, units = run(network, x, schedule, envelope=envelope, backend=backend,
                        record_units=record_units, dtype=dtype, groups=groups)
-    recorded = [network.arch.groups[g] for g in group_indices(network.arch, groups)]
-    n_rec = len(schedule.ticks)
-    window = np.stack([np.arange(s, s + n_rec) for s in schedule.starts])
-    means = means[:, :, window]            # (instance, item, presentation, tick, group)
-    arch = network.arch
-    coords.update(instance=np.arange(network.n_instances), item=np.array(strings, dtype=str),
-                  presentation=np.arange(1, presentations + 1), tick=schedule.ticks,
-                  group=np.array(recorded, dtype=str))
-    dims = ("instance", "item", "presentation", "tick")
-    data = {"layer_mean": (dims + ("group",), means)}
+    recorded = tuple(network.arch.groups[g] for g in group_indices(network.arch, groups))
+    data = {LAYER_MEAN: _variable(DIMS + ("group",), _by_presentation(means, schedule))}
     if "S" in recorded:
-        data["serp"] = (dims, means[..., recorded.index("S")])
+        data[SERP] = _variable(DIMS, data[LAYER_MEAN].data[..., recorded.index("S")],
+                               {"long_name": "mean semantic activation (sERP)",
+                                "units": "activation"})
     if record_units:
-        data["activation"] = (dims + ("unit",), units[:, :, window])
-        coords["unit"] = np.arange(arch.n_units)
-        coords["unit_group"] = ("unit", np.array(arch.groups, dtype=str)[arch.group_index])
+        data[ACTIVATION] = _variable(DIMS + ("unit",), _by_presentation(units, schedule))
+    coords = _coordinates(network, schedule, strings, item_coords, recorded, record_units)
     ds = xr.Dataset(data, coords=coords)
-    if "serp" in ds:
-        ds["serp"].attrs.update(long_name="mean semantic activation (sERP)", units="activation")
-    ds["tick"].attrs.update(long_name="tick", onset_tick=config.onset_tick)
     sim = {"presentations": presentations, "protocol": protocol or config.protocol,
            "gap": config.gap if gap is None else gap,
-           "envelope": None if envelope is None else config.replace(envelope=envelope).to_dict()["envelope"]}
+           "envelope": None if envelope is None else dataclasses.asdict(envelope)}
     ds.attrs.update(config=config.to_json(), simulation=json.dumps(sim),
                     seeds=json.dumps(network.seeds), backend=backend,
                     dtype=str(np.dtype(dtype or config.dtype)), erpsim_version=__version__,
                     model="alpha" if envelope is not None else "control")
     return ds
+
+
+def _by_presentation(values, schedule):
+    """(instance, item, run tick, ...) -> (instance, item, presentation, tick, ...).
+
+    A view of ``values`` (no copy) when the presentations' windows tile the run, as
+    under the ``"reset"`` protocol; a copy otherwise (under ``"gap"`` they overlap).
+    """
+    n_rec, starts = len(schedule.ticks), np.asarray(schedule.starts)
+    if values.shape[2] == len(starts) * n_rec and np.array_equal(starts, np.arange(len(starts)) * n_rec):
+        return values.reshape(values.shape[:2] + (len(starts), n_rec) + values.shape[3:])
+    window = starts[:, None] + np.arange(n_rec)
+    return values[:, :, window]
+
+
+def _coordinates(network, schedule, strings, item_coords, recorded, record_units):
+    """The result's coordinates: the fixed ones built once (:func:`_fixed_coordinates`)
+    and the items' of this call, in the order item_type, zipf, neighbours (with a
+    Lexicon), instance, item, presentation, tick, group (and unit, unit_group)."""
+    fixed = _fixed_coordinates(network.n_instances, len(schedule.starts),
+                               int(schedule.ticks[0]), len(schedule.ticks),
+                               network.config.onset_tick, recorded)
+    items = xr.Coordinates({"item": _variable("item", np.array(strings, dtype=str)),
+                            **{name: _variable(*spec) for name, spec in item_coords.items()}})
+    variables, indexes = {}, {}
+    for part in (fixed.variables, items.variables):
+        variables.update(part)
+    for part in (fixed.xindexes, items.xindexes):
+        indexes.update(part)
+    order = [*item_coords, "instance", "item", "presentation", "tick", "group"]
+    variables = {name: variables[name] for name in order}
+    if record_units:
+        arch = network.arch
+        units = xr.Coordinates({"unit": _variable("unit", np.arange(arch.n_units)),
+                                "unit_group": _variable("unit", np.array(
+                                    arch.groups, dtype=str)[arch.group_index])})
+        variables.update(units.variables)
+        indexes.update(units.xindexes)
+    return xr.Coordinates(variables, indexes=indexes)
+
+
+@functools.lru_cache(maxsize=64)
+def _fixed_coordinates(n_instances, presentations, first_tick, n_ticks, onset_tick, groups):
+    """The coordinates that depend only on the problem's shape, built (with their
+    indexes) once per shape: ``instance``, ``presentation``, ``tick`` (its attributes
+    carrying the onset) and ``group``. A result gets copies of them, so editing its
+    coordinates' attributes leaves these alone."""
+    ticks = _variable("tick", np.arange(first_tick, first_tick + n_ticks),
+                      {"long_name": "tick", ONSET_ATTR: onset_tick})
+    return xr.Coordinates({"instance": _variable("instance", np.arange(n_instances)),
+                           "presentation": _variable("presentation",
+                                                     np.arange(1, presentations + 1)),
+                           "tick": ticks, "group": _variable("group", np.array(groups, dtype=str))})
+
+
+def _variable(dims, values, attrs=None):
+    """An :class:`xarray.Variable` around the NumPy array ``values`` as it is (no copy,
+    no conversion: xarray's checks for other array types, which import Dask on first
+    use, are skipped)."""
+    return xr.Variable(dims, values, attrs, fastpath=True)
 
 
 def simulate_repetition(network, items=None, **kwargs):
