@@ -4,6 +4,7 @@ without a copy, and the network check of every run. No timings are asserted."""
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numba
 import numpy as np
@@ -214,3 +215,15 @@ def test_free_sign_weights_may_be_negative_but_not_infinite():
     with pytest.raises(ValueError, match="NaN or infinite"):
         run(net, np.zeros((1, 15)), make_schedule(pdp))
 
+
+
+def test_latency_benchmark_runs_and_prints_every_stage():
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_latency.py"
+    out = subprocess.run([sys.executable, str(bench), "--calls", "2"], capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = {line[:28].strip(): line.split()[-1] for line in out.stdout.splitlines()
+            if line.endswith("x")}
+    assert rows["kernel, 1 thread"] == "1.00x"
+    assert {"engine.run", "erpsim.simulate", "network check", "config to JSON",
+            "building the result"} <= set(rows)
