@@ -158,7 +158,8 @@ def memory(instances):
                                  capture_output=True, text=True, check=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
             extra = r["peak_mb"] - r["before_mb"]
-            name = f"{presentations} presentation(s), {'all groups' if groups is None else 'S only'}"
+            kept = "all groups" if groups is None else "S only"
+            name = f"{presentations} presentation(s), {kept}"
             print(f"{name:34s} {r['result_mb']:10.0f} {extra:14.0f} "
                   f"{extra * 2 ** 20 / r['instance_items']:16.0f} {r['seconds']:6.1f}")
 

@@ -121,7 +121,8 @@ def _check_network(network):
           and (network.seeds is None or len(network.seeds) == W.shape[0]))
     if ok:
         low, high = _weight_bounds(network.arch)
-        ok = bool(np.all(W >= low)) and bool(np.all(W <= high)) and bool(np.all(np.isfinite(b)))
+        ok = (bool(np.all(W >= low)) and bool(np.all(W <= high))
+              and bool(np.all(np.isfinite(b))))
     if not ok:
         network.validate()
         raise ValueError("the network's weights are outside their allowed ranges")

@@ -19,8 +19,19 @@ from erpsim.simulation.results import (ACTIVATION, DIMS, LAYER_MEAN, ONSET_ATTR,
                                        load_result, save_result, serp,  # noqa: F401 (re-exported)
                                        serp_by_type)
 
-#: Letter codings by (name, letters per string): built once, they never change.
-_coding = functools.lru_cache(maxsize=16)(get_coding)
+
+@functools.lru_cache(maxsize=16)
+def _named_coding(name, n_slots):
+    """The letter coding called ``name`` for ``n_slots`` letters, built once (a coding
+    does not change)."""
+    return get_coding(name, n_slots=n_slots)
+
+
+def _coding(config):
+    """The letter coding of ``config`` (a named one from the cache)."""
+    if isinstance(config.coding, str):
+        return _named_coding(config.coding, config.n_slots)
+    return get_coding(config.coding, n_slots=config.n_slots)
 
 
 def _as_items(items):
@@ -66,9 +77,9 @@ def simulate(network, items=None, *, presentations=1, envelope=CONFIG, protocol=
         ticks x units values).
     dtype : {"float64", "float32"} or None
     groups : sequence of str or None
-        Unit groups whose means are kept (default: all eight, 8 values per
-        instance-item-tick); ``("S",)`` keeps only the sERP's, an eighth of the memory
-        (docs/model.md, "Memory and small calls").
+        Unit groups whose means are kept (default: every group, 8 values per
+        instance-item-tick with inhibitory pools); ``("S",)`` keeps only the sERP's, an
+        eighth of the memory (docs/model.md, "Memory and small calls").
 
     Returns
     -------
@@ -82,7 +93,7 @@ def simulate(network, items=None, *, presentations=1, envelope=CONFIG, protocol=
     """
     config = network.config
     strings, item_coords = _as_items(items)
-    x = _coding(config.coding, n_slots=config.n_slots).encode(strings)
+    x = _coding(config).encode(strings)
     envelope = resolve_envelope(network, envelope)
     schedule = make_schedule(config, presentations, protocol, gap)
     means, units = run(network, x, schedule, envelope=envelope, backend=backend,
@@ -108,32 +119,59 @@ def simulate(network, items=None, *, presentations=1, envelope=CONFIG, protocol=
 
 
 def _by_presentation(values, schedule):
-    """(instance, item, run tick, ...) -> (instance, item, presentation, tick, ...).
+    """Cut a run's ticks into its presentations' recorded windows.
 
-    A view of ``values`` (no copy) when the presentations' windows tile the run, as
-    under the ``"reset"`` protocol; a copy otherwise (under ``"gap"`` they overlap).
+    Parameters
+    ----------
+    values : ndarray (n_instances, n_items, n_run_ticks, ...)
+        An engine output (group means or unit outputs) over the whole run.
+    schedule : Schedule
+        Gives each presentation's first recorded tick and the window's length.
+
+    Returns
+    -------
+    ndarray (n_instances, n_items, n_presentations, n_recorded_ticks, ...)
+        A view of ``values`` (no copy) when the windows tile the run, as under the
+        ``"reset"`` protocol; a copy otherwise (under ``"gap"`` they overlap).
     """
     n_rec, starts = len(schedule.ticks), np.asarray(schedule.starts)
-    if values.shape[2] == len(starts) * n_rec and np.array_equal(starts, np.arange(len(starts)) * n_rec):
+    tiled = np.arange(len(starts)) * n_rec
+    if values.shape[2] == len(starts) * n_rec and np.array_equal(starts, tiled):
         return values.reshape(values.shape[:2] + (len(starts), n_rec) + values.shape[3:])
     window = starts[:, None] + np.arange(n_rec)
     return values[:, :, window]
 
 
 def _coordinates(network, schedule, strings, item_coords, recorded, record_units):
-    """The result's coordinates: the fixed ones built once (:func:`_fixed_coordinates`)
-    and the items' of this call, in the order item_type, zipf, neighbours (with a
-    Lexicon), instance, item, presentation, tick, group (and unit, unit_group)."""
+    """The coordinates of a result, with their indexes.
+
+    Parameters
+    ----------
+    network : Network
+    schedule : Schedule
+    strings : list of str
+        The items.
+    item_coords : dict
+        Name -> ("item", values): the Lexicon's item coordinates (may be empty).
+    recorded : tuple of str
+        The recorded unit groups.
+    record_units : bool
+        Add ``unit`` and ``unit_group``.
+
+    Returns
+    -------
+    xarray.Coordinates
+        item_type, zipf, neighbours (with a Lexicon), instance, item, presentation,
+        tick, group (and unit, unit_group), in this order; those that depend only on
+        the problem's shape come from :func:`_fixed_coordinates`.
+    """
     fixed = _fixed_coordinates(network.n_instances, len(schedule.starts),
                                int(schedule.ticks[0]), len(schedule.ticks),
                                network.config.onset_tick, recorded)
     items = xr.Coordinates({"item": _variable("item", np.array(strings, dtype=str)),
                             **{name: _variable(*spec) for name, spec in item_coords.items()}})
-    variables, indexes = {}, {}
-    for part in (fixed.variables, items.variables):
-        variables.update(part)
-    for part in (fixed.xindexes, items.xindexes):
-        indexes.update(part)
+    variables = {**fixed.variables, **items.variables}
+    indexes = {**fixed.xindexes, **items.xindexes}
     order = [*item_coords, "instance", "item", "presentation", "tick", "group"]
     variables = {name: variables[name] for name in order}
     if record_units:
@@ -148,22 +186,38 @@ def _coordinates(network, schedule, strings, item_coords, recorded, record_units
 
 @functools.lru_cache(maxsize=64)
 def _fixed_coordinates(n_instances, presentations, first_tick, n_ticks, onset_tick, groups):
-    """The coordinates that depend only on the problem's shape, built (with their
-    indexes) once per shape: ``instance``, ``presentation``, ``tick`` (its attributes
-    carrying the onset) and ``group``. A result gets copies of them, so editing its
-    coordinates' attributes leaves these alone."""
+    """The coordinates that depend only on the problem's shape, built once per shape.
+
+    Parameters
+    ----------
+    n_instances, presentations : int
+    first_tick, n_ticks : int
+        Label of a window's first tick and its length (ticks).
+    onset_tick : int
+        Label of the first stimulus tick (the ``tick`` attribute ``onset_tick``).
+    groups : tuple of str
+        The recorded unit groups.
+
+    Returns
+    -------
+    xarray.Coordinates
+        ``instance``, ``presentation``, ``tick`` and ``group`` with their indexes. A
+        result gets shallow copies of them (their own attributes), so editing a
+        result's coordinates leaves these alone.
+    """
     ticks = _variable("tick", np.arange(first_tick, first_tick + n_ticks),
                       {"long_name": "tick", ONSET_ATTR: onset_tick})
     return xr.Coordinates({"instance": _variable("instance", np.arange(n_instances)),
                            "presentation": _variable("presentation",
                                                      np.arange(1, presentations + 1)),
-                           "tick": ticks, "group": _variable("group", np.array(groups, dtype=str))})
+                           "tick": ticks,
+                           "group": _variable("group", np.array(groups, dtype=str))})
 
 
 def _variable(dims, values, attrs=None):
-    """An :class:`xarray.Variable` around the NumPy array ``values`` as it is (no copy,
-    no conversion: xarray's checks for other array types, which import Dask on first
-    use, are skipped)."""
+    """An :class:`xarray.Variable` of dims ``dims`` around the NumPy array ``values`` as
+    it is: no copy, no conversion (xarray's checks for other array types, which import
+    Dask on first use, are skipped; ``values`` must already be a NumPy array)."""
     return xr.Variable(dims, values, attrs, fastpath=True)
 
 
