@@ -8,6 +8,8 @@
 (the independent oracle); its parameters travel as one
 :class:`~erpsim.engine.dynamics.Dynamics`.
 """
+import weakref
+
 import numpy as np
 
 from erpsim.engine import registry
@@ -61,7 +63,7 @@ def run(network, x, schedule, *, envelope=None, backend="numba", record_units=Fa
     units : ndarray (n_instances, n_items, n_ticks, n_units) or None
     """
     module = get_backend(backend)
-    network.validate()
+    _check_network(network)
     config, arch = network.config, network.arch
     dtype = np.dtype(dtype or config.dtype)
     if dtype not in (np.float64, np.float32):
@@ -80,6 +82,50 @@ def run(network, x, schedule, *, envelope=None, backend="numba", record_units=Fa
                            group_index=arch.group_index, n_groups=len(arch.groups),
                            record_units=record_units, blocks=arch.blocks,
                            record_groups=group_indices(arch, groups))
+
+
+#: Architecture -> (low, high) weight bounds, see :func:`_weight_bounds`.
+_BOUNDS = weakref.WeakKeyDictionary()
+
+
+def _weight_bounds(arch):
+    """The interval every weight must lie in, as two (n_units, n_units) arrays.
+
+    Absent projections: [0, 0]; excitatory: [0, max]; inhibitory: [-max, 0]; free sign
+    (the PDP ablation): [-max, max], with max the largest finite float64, so that one
+    comparison also refuses NaN and infinities. Built once per architecture.
+    """
+    if arch not in _BOUNDS:
+        big = np.finfo(np.float64).max
+        low = np.where(arch.mask & (arch.sign <= 0), -big, 0.0)
+        high = np.where(arch.mask & (arch.sign >= 0), big, 0.0)
+        _BOUNDS[arch] = (low, high)
+    return _BOUNDS[arch]
+
+
+def _check_network(network):
+    """:meth:`Network.validate <erpsim.model.network.Network.validate>`, in one pass
+    over the weights when they are valid (the usual case of every simulation).
+
+    Shapes, seeds and every weight against its bounds (:func:`_weight_bounds`) are
+    checked at once; only when that finds a problem does ``network.validate()`` run, to
+    raise its message naming it.
+
+    Raises
+    ------
+    ValueError
+        As :meth:`~erpsim.model.network.Network.validate`.
+    """
+    W, b, n = network.W, network.b, network.arch.n_units
+    ok = (W.ndim == 3 and W.shape[1:] == (n, n) and b.shape == (W.shape[0], n)
+          and (network.seeds is None or len(network.seeds) == W.shape[0]))
+    if ok:
+        low, high = _weight_bounds(network.arch)
+        ok = (bool(np.all(W >= low)) and bool(np.all(W <= high))
+              and bool(np.all(np.isfinite(b))))
+    if not ok:
+        network.validate()
+        raise ValueError("the network's weights are outside their allowed ranges")
 
 
 def dynamics_params(network, envelope, n_ticks, dtype=np.float64):

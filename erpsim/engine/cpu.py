@@ -17,6 +17,9 @@ on the item (same initial state, no input), so each task computes them once, for
 single column, and copies that state to all its items. This is exact: every item would
 do the same arithmetic on the same numbers.
 """
+import contextlib
+
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -308,10 +311,48 @@ def unit_arrays(dynamics, dtype):
             np.ascontiguousarray(dynamics.init_out_unit, dtype=dtype))
 
 
+#: Problems of at most this many instance-items run on the calling thread alone (see
+#: :func:`threads_for`).
+SERIAL_MAX_ITEMS = 64
+
+
+def threads_for(n_inst, n_items):
+    """Threads to run a simulation of ``n_inst`` instances x ``n_items`` items on.
+
+    A parallel region pays off only when its work outweighs waking the other threads:
+    on a busy machine a woken thread can wait a scheduler tick (4 ms) for a core, more
+    than the whole kernel of a small problem (about 1 ms for 1 instance x 4 items, 2 ms
+    for 64 instance-items on one thread). Problems of at most :data:`SERIAL_MAX_ITEMS`
+    instance-items therefore run on one thread. The tile layout does not depend on the
+    thread count (:func:`tile_layout`), so the numbers are the same bit for bit.
+
+    Returns
+    -------
+    int or None
+        1 for a small problem, None (numba's current setting) otherwise.
+    """
+    return 1 if n_inst * n_items <= SERIAL_MAX_ITEMS else None
+
+
+@contextlib.contextmanager
+def _threads(n):
+    """Run the block with numba's thread count (thread-local) set to ``n`` (None: as is)."""
+    if n is None:
+        yield
+        return
+    before = numba.get_num_threads()
+    numba.set_num_threads(min(n, before))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
 def simulate(W, b, x, stim, reset, dynamics, *, group_index, n_groups, record_units,
              blocks, record_groups=None):
     """Same interface as :func:`erpsim.engine.reference.simulate`; ``blocks`` (the
-    projections' unit ranges) limits the sums to the connections that exist."""
+    projections' unit ranges) limits the sums to the connections that exist. Small
+    problems run on one thread (:func:`threads_for`)."""
     dtype = W.dtype.type
     n_inst, n_units = b.shape
     n_items, n_ticks = x.shape[0], len(stim)
@@ -325,14 +366,14 @@ def simulate(W, b, x, stim, reset, dynamics, *, group_index, n_groups, record_un
     units = np.empty(shape, dtype=W.dtype)
     n_tiles, width = tile_layout(n_inst, n_items)
     d = dynamics
-    simulate_kernel(W, b, np.ascontiguousarray(x, dtype=W.dtype),
-                    np.ascontiguousarray(stim, dtype=np.bool_),
-                    np.ascontiguousarray(reset, dtype=np.bool_),
-                    *unit_arrays(d, W.dtype), bool(d.hard_clamp), d.input_slice.start,
-                    n_tiles, width,
-                    shared_prefix_length(stim),
-                    np.ascontiguousarray(d.env_mask, dtype=np.bool_),
-                    np.ascontiguousarray(d.env_table, dtype=W.dtype), dtype(d.theta),
-                    int(d.clock_start), int(d.recovery), group_lo, group_hi,
-                    np.asarray(blocks, dtype=np.int64), bool(record_units), means, units)
+    with _threads(threads_for(n_inst, n_items)):
+        simulate_kernel(W, b, np.ascontiguousarray(x, dtype=W.dtype),
+                        np.ascontiguousarray(stim, dtype=np.bool_),
+                        np.ascontiguousarray(reset, dtype=np.bool_),
+                        *unit_arrays(d, W.dtype), bool(d.hard_clamp), d.input_slice.start,
+                        n_tiles, width, shared_prefix_length(stim),
+                        np.ascontiguousarray(d.env_mask, dtype=np.bool_),
+                        np.ascontiguousarray(d.env_table, dtype=W.dtype), dtype(d.theta),
+                        int(d.clock_start), int(d.recovery), group_lo, group_hi,
+                        np.asarray(blocks, dtype=np.int64), bool(record_units), means, units)
     return means, (units if record_units else None)

@@ -4,6 +4,7 @@ Defaults follow the specification (docs/model.md); values marked *calibrated* in
 ``docs/model.md`` were chosen by the calibration scripts and are documented there.
 """
 import dataclasses
+import functools
 import json
 import math
 import numbers
@@ -359,6 +360,12 @@ class ModelConfig:
         return out
 
     def to_json(self):
+        """The configuration as JSON text (sorted keys), serialised once per object: it
+        is frozen, so the text cannot go stale (every result's attributes carry it)."""
+        return self._json
+
+    @functools.cached_property
+    def _json(self):
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
