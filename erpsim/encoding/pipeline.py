@@ -48,9 +48,9 @@ def analyse(participant, features, name, out_dir, *, n_select=500, alpha=0.0,
         ``n_voxels`` and the names of the files written (``folds``, ``null``,
         ``figure``).
 
-    Files
+    Notes
     -----
-    ``<name>_folds.csv`` (noun pair, margin, correct), ``<name>_null.csv`` (the null
+    Files written: ``<name>_folds.csv`` (noun pair, margin, correct), ``<name>_null.csv`` (the null
     accuracies), ``<name>.png`` (accuracy vs the null; accuracy by category pair).
     """
     import pandas as pd

@@ -2,7 +2,7 @@
 
 numba calls the scalar libm ``exp`` (no SVML in the PyPI llvmlite), which made the
 sigmoid about half of the CPU kernels' time. :func:`logistic` evaluates ``exp`` with
-plain arithmetic that LLVM turns into SIMD code when it sits in a simple loop:
+plain arithmetic that LLVM turns into SIMD code when it sits in a simple loop::
 
     exp(x) = 2**n · exp(r),  n = round(x / ln 2),  r = x - n ln 2  (|r| ≤ ln 2 / 2)
 
