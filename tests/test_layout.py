@@ -116,3 +116,49 @@ def test_no_upward_imports():
             if target > rank:
                 upward.append(f"{'/'.join(parts)}:{line} imports {module}")
     assert not upward, "imports against the layers of docs/architecture.md:\n" + "\n".join(upward)
+
+
+#: compiled kernels and their factories, exempt from the size rule (numba needs flat
+#: argument lists; their Python wrappers are held to it)
+KERNEL_MODULES = ("engine/cpu.py", "engine/gpu_kernels.py", "engine/logistic.py",
+                  "engine/equations.py", "training/cpu.py", "encoding/_kernels.py")
+
+
+def _body_lines(node):
+    body = node.body
+    docstring = (isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                 and isinstance(body[0].value.value, str))
+    first = body[1] if docstring and len(body) > 1 else body[0]
+    return node.end_lineno - first.lineno + 1
+
+
+def _is_compiled(node):
+    names = {getattr(getattr(d, "func", d), "attr", getattr(getattr(d, "func", d), "id", ""))
+             for d in node.decorator_list}
+    return bool(names & {"njit", "jit", "vectorize", "guvectorize"})
+
+
+def test_functions_stay_small():
+    """Outside the compiled kernels: bodies of at most ~80 lines, at most 8 positional
+    and 17 parameters in all (the docstring not counted)."""
+    root = Path(erpsim.__file__).parent
+    large = []
+    for path in sorted(root.rglob("*.py")):
+        rel = "/".join(path.relative_to(root).parts)
+        if rel.startswith("data/"):
+            continue
+        functions = [node for node in ast.walk(ast.parse(path.read_text()))
+                     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        factories = [(f.lineno, f.end_lineno) for f in functions
+                     if rel in KERNEL_MODULES and f.name.startswith("build")]
+        for node in functions:
+            in_factory = any(lo <= node.lineno <= hi for lo, hi in factories)
+            if rel in KERNEL_MODULES and (_is_compiled(node) or in_factory):
+                continue
+            args = node.args
+            positional = len(args.posonlyargs) + len(args.args)
+            total = positional + len(args.kwonlyargs) + bool(args.vararg) + bool(args.kwarg)
+            if _body_lines(node) > 80 or positional > 8 or total > 17:
+                large.append(f"{rel}:{node.lineno} {node.name}: {_body_lines(node)} lines, "
+                             f"{positional} positional, {total} parameters")
+    assert not large, "functions over the size rule of docs/architecture.md:\n" + "\n".join(large)
