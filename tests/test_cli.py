@@ -1,5 +1,6 @@
 """The ``erpsim info`` and ``erpsim simulate`` commands and the sERP plot."""
 import io
+import json
 import sys
 
 import numpy as np
@@ -487,3 +488,44 @@ def test_python_dash_m_runs_the_command_line(tmp_path):
         "erpsim train: error: argument --max-epochs: must be a positive integer, got '0' "
         "(see 'erpsim train --help')"]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def options_dir(tmp_path, monkeypatch):
+    """A tiny training configuration; the learning settings come from the options file."""
+    monkeypatch.setattr(erpsim, "training_config", lambda: TRAIN_CONFIG)
+    load_lexicon().subset(3, rng=3).to_csv(tmp_path / "lex.csv")
+    return tmp_path
+
+
+def test_train_options_file_sets_dynamics_and_training_options(options_dir, capsys):
+    train_dir = options_dir
+    options = {"model": {"integration": {"S": "output", "default": "input"},
+                         "dt_groups": {"SI": 0.1}, "init_output": 0.5},
+               "training": {"n_active": 3, "blank_targets": True, "target_window": [3, 5],
+                            "pretrain_epochs": 3, "check_every": 5}}
+    (train_dir / "options.json").write_text(json.dumps(options))
+    assert _train(train_dir, "--config", str(train_dir / "options.json"), "--dt", "0.4",
+                  "--allow-unconverged") == 0
+    net = Network.load(train_dir / "net.npz")
+    assert net.config.dt == 0.4                                   # the option wins
+    assert net.config.integration == options["model"]["integration"]
+    assert net.config.dt_groups == {"SI": 0.1} and net.config.init_output == 0.5
+    active = np.asarray(net.meta["semantics"])          # the active features of each item
+    assert active.shape == (6, 3)                         # 6 trained items, 3 of 8 active
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "not valid JSON"),
+    ('{"modle": {}}', "sections 'model'"),
+    ('{"training": {"n_actve": 3}}', "unknown training settings ['n_actve']"),
+    ('{"model": {"integration": "sideways"}}', "integration"),
+])
+def test_train_bad_options_file_is_one_line(options_dir, capsys, content, message):
+    train_dir = options_dir
+    (train_dir / "options.json").write_text(content)
+    assert _train(train_dir, "--config", str(train_dir / "options.json")) in (1, 2)
+    err = capsys.readouterr().err
+    assert err.startswith("erpsim train: error: ") and message in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (train_dir / "net.npz").exists()

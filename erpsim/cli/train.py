@@ -23,7 +23,14 @@ def register(subparsers):
                         help="override the integration constant")
     parser.add_argument("--pdp", action="store_true",
                         help="the 'standard PDP' ablation: no inhibitory pools, free-sign weights")
-    parser.add_argument("--backend", default="numba", choices=registry.names(trains=True))
+    parser.add_argument("--config", metavar="FILE",
+                        help="a JSON file of options: {\"model\": {ModelConfig fields}, "
+                             "\"training\": {TrainingSettings fields}}, e.g. "
+                             "{\"model\": {\"integration\": \"output\", \"dt\": 0.5}, "
+                             "\"training\": {\"n_active\": 3, \"blank_targets\": true}}; "
+                             "the other options override it")
+    parser.add_argument("--backend", default=None, choices=registry.names(trains=True),
+                        help="gradient backend (default numba)")
     parser.add_argument("--restart", action="store_true",
                         help="discard the checkpoint OUT.ckpt.npz and start over (without "
                              "it the checkpoint is resumed, and refused if another run "
@@ -40,20 +47,60 @@ def checkpoint_path(out):
     return out.with_name(out.stem + ".ckpt.npz")
 
 
+def read_options_file(path):
+    """The ``model`` and ``training`` sections of a ``--config`` JSON file.
+
+    Raises
+    ------
+    FileNotFoundError, ValueError
+        A missing file, invalid JSON, or a section other than ``model``/``training``.
+    """
+    import json
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"--config {path}: no such file")
+    try:
+        options = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"--config {path}: not valid JSON ({err})") from None
+    if not isinstance(options, dict) or set(options) - {"model", "training"}:
+        raise ValueError(f"--config {path}: expected an object with the sections 'model' "
+                         f"and/or 'training', got {sorted(options) if isinstance(options, dict) else type(options).__name__}")
+    for section in ("model", "training"):
+        if not isinstance(options.get(section, {}), dict):
+            raise ValueError(f"--config {path}: section {section!r} must be an object")
+    return options.get("model", {}), options.get("training", {})
+
+
 def _settings_and_config(args):
     """The training configuration and :class:`TrainingSettings` the options ask for."""
-    from erpsim import training_config
-    from erpsim.training import TrainingSettings
+    import dataclasses
 
-    changes = {}
+    from erpsim import ModelConfig, training_config
+    from erpsim.training import TrainingSettings, trainer
+
+    model, training = read_options_file(args.config) if args.config else ({}, {})
+    model = dict(model)
     if args.dt is not None:
-        changes["dt"] = args.dt
+        model["dt"] = args.dt
     if args.pdp:
-        changes["separate_inhibition"] = False
-    config = training_config()
-    config = config.replace(**changes) if changes else config
-    limit = {} if args.max_epochs is None else {"max_epochs": args.max_epochs}
-    return config, TrainingSettings(backend=args.backend, **limit)
+        model["separate_inhibition"] = False
+    fields = {f.name for f in dataclasses.fields(trainer.TrainingSettings)}
+    unknown = sorted(set(training) - fields)
+    if unknown:
+        raise ValueError(f"--config: unknown training settings {unknown}; choose from "
+                         f"{sorted(fields)}")
+    config = (ModelConfig.from_dict({**training_config().to_dict(), **model}) if model
+              else training_config())
+    training = dict(training)
+    if args.max_epochs is not None:
+        training["max_epochs"] = args.max_epochs
+    if args.backend is not None:
+        training["backend"] = args.backend
+    if isinstance(training.get("target_window"), list):
+        training["target_window"] = tuple(training["target_window"])
+    return config, TrainingSettings(**training)
 
 
 def save_run(net, history, out):
