@@ -529,3 +529,28 @@ def test_train_bad_options_file_is_one_line(options_dir, capsys, content, messag
     assert err.startswith("erpsim train: error: ") and message in err
     assert len(err.strip().splitlines()) == 1
     assert not (train_dir / "net.npz").exists()
+
+
+@pytest.mark.parametrize("command", [
+    ["fig2", "--quick", "--out", "{blocked}/fig2"],
+    ["sweep", "{grid}", "--store", "{blocked}/store"],
+    ["compare", "{eeg}", "--channel", "MiPa", "--out", "{blocked}/cmp"],
+])
+def test_blocked_output_fails_before_any_work(tmp_path, capsys, monkeypatch, command):
+    """A file where the output folder should go is refused at once, naming the option;
+    the work (which would fail only when writing) is never started."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder")
+    grid = tmp_path / "grid.json"
+    grid.write_text(json.dumps({"config": {"n_hidden": [8]}, "seeds": [0],
+                                "training": {"max_epochs": 2}}))
+    eeg = tmp_path / "eeg-ave.fif"
+    eeg.write_text("never read")
+    started = []
+    monkeypatch.setattr("erpsim.paper.fig2.compute_fig2", lambda *a, **k: started.append(1))
+    monkeypatch.setattr("erpsim.sweep.run_sweep", lambda *a, **k: started.append(1))
+    args = [c.format(blocked=blocked, grid=grid, eeg=eeg) for c in command]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "error: --" in err and "not a folder" in err and len(err.strip().splitlines()) == 1
+    assert not started

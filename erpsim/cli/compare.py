@@ -110,7 +110,10 @@ def run(args):
     except ImportError as err:      # MNE-Python, the "eeg" extra, is missing
         print(f"erpsim compare: error: {err}", file=sys.stderr)
         return 1
+    from erpsim.utils.writable import check_writable_dir
+
     conditions = parse_conditions(args.conditions)
+    check_writable_dir(Path(args.out), "--out")                # before any work
     for f in args.eegfile:
         if not Path(f).exists():
             raise FileNotFoundError(f"EEG file not found: {f}")

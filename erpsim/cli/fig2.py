@@ -2,7 +2,6 @@
 from erpsim.engine import registry
 
 
-
 def register(subparsers):
     parser = subparsers.add_parser(
         "fig2", help="regenerate Fig. 2 (alpha model and control) with its numbers",
@@ -21,13 +20,15 @@ def run(args):
     matplotlib.use("Agg")
     from pathlib import Path
 
-    from erpsim.paper.fig2 import compute_fig2, write_tables
-    from erpsim.viz.fig2 import save_figures
     from erpsim.model.network import Network
+    from erpsim.paper.fig2 import compute_fig2, write_tables
+    from erpsim.utils.writable import check_writable_dir
+    from erpsim.viz.fig2 import save_figures
+
+    out = check_writable_dir(Path(args.out), "--out")      # before any work
     network = Network.load(args.model) if args.model else None
     data = compute_fig2(network, instances=3 if args.quick else None, backend=args.backend,
                         progress=True)
-    out = Path(args.out)
     tables = write_tables(data, out)
     figures = save_figures(data, out)
     w = data.windows

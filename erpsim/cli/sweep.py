@@ -30,9 +30,12 @@ def run(args):
 
     from erpsim.sweep import SweepStore, load_grid, run_sweep
     from erpsim.sweep.lock import SweepLockedError
+    from erpsim.utils.writable import check_writable_dir
     grid = load_grid(args.grid)
     path = Path(args.grid)
     store_path = Path(args.store) if args.store else path.with_name(path.stem + ".sweep")
+    if not (args.status or args.dry_run):
+        check_writable_dir(store_path, "--store")                 # before any work
     if args.workers is not None and args.workers < 1:
         raise ValueError(f"--workers must be at least 1, got {args.workers}")
     if args.status or args.dry_run:
