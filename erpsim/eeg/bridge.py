@@ -51,6 +51,11 @@ import numpy as np
 import xarray as xr
 
 from erpsim.eeg._mne import mne
+from erpsim.analysis.windows import fwhm_window, human_window
+from erpsim.io import datasets
+from erpsim.io.datasets import load_human_erp
+from erpsim.model.lexicon import ITEM_TYPES
+from erpsim.simulation.results import serp_by_type
 from erpsim.utils.atomic import atomic_write
 
 __all__ = [
@@ -107,7 +112,6 @@ def parse_condition(name):
         If ``name`` is not ``"<item_type>/<presentation>"`` with a known item type and
         a positive integer presentation.
     """
-    from erpsim.model.lexicon import ITEM_TYPES
     m = re.fullmatch(r"([A-Za-z_]+)/(\d+)", str(name))
     if not m or m.group(1) not in ITEM_TYPES or int(m.group(2)) < 1:
         raise ValueError(f"unknown model condition {name!r}; model conditions are "
@@ -217,8 +221,6 @@ def derive_ms_per_tick(model_serp=None, human_erp=None, *, onset_tick=ONSET_TICK
         ``ms_per_tick``, ``model_peak_tick``, ``human_peak_ms``, ``onset_tick``.
         With the defaults: 48.5, 28, 388.0, 20.
     """
-    from erpsim.io import datasets
-    from erpsim.analysis.windows import fwhm_window, human_window
     if model_serp is None:
         model_serp = datasets.load_published_words()
     if human_erp is None:
@@ -237,7 +239,6 @@ def derive_ms_per_tick(model_serp=None, human_erp=None, *, onset_tick=ONSET_TICK
 # --------------------------------------------------------------------------- model
 def _by_type(model):
     """(instance, item_type, presentation, tick) DataArray from a result or a DataArray."""
-    from erpsim.simulation.trials import serp_by_type
     if isinstance(model, xr.Dataset):
         if "serp" not in model:
             raise ValueError("the model Dataset has no 'serp' variable (not a simulation result)")
@@ -513,7 +514,6 @@ def human_evokeds():
         ``{"word/1": Evoked, "word/2": ..., "illegal/2": Evoked}`` (comment =
         condition).
     """
-    from erpsim.io.datasets import load_human_erp
     erp = load_human_erp()
     times = np.asarray(erp["time_ms"].values, dtype=float) / 1000.0
     sfreq = float(erp.attrs.get("sfreq", 250.0))

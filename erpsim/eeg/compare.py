@@ -32,6 +32,7 @@ model curves, seeded by ``rng``) and a one-sided permutation p (``*_p``), see
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,12 @@ from erpsim.eeg.bridge import (MS_PER_TICK, _check_mapping, eeg_condition_evoked
 from erpsim.eeg.conditions import match_conditions
 from erpsim.eeg.metrics import (affine_fit, null_summary, pearson_rows, phase_randomized,
                                 signed_fit, spectral_similarity)
+from erpsim.model.config import ModelConfig
+from erpsim.model.lexicon import load_lexicon
+from erpsim.model.network import Network
+from erpsim.model.pretrained import load_pretrained
+from erpsim.simulation.results import load_result
+from erpsim.simulation.trials import simulate
 from erpsim.utils.atomic import atomic_write
 
 __all__ = ["N400_WINDOW", "FITS", "Comparison", "compare", "resample_model", "affine_fit",
@@ -748,10 +755,6 @@ def model_result(path=None, *, n_instances=4, rng=0, items=None):
     source : str
         A description of the model used.
     """
-    import sys
-
-    import erpsim
-    from erpsim.model.lexicon import load_lexicon
     if items is None:
         items = load_lexicon()
     if path is not None:
@@ -759,24 +762,24 @@ def model_result(path=None, *, n_instances=4, rng=0, items=None):
         if not path.exists():
             raise FileNotFoundError(f"model file not found: {path}")
         if path.suffix in (".nc", ".h5", ".netcdf"):
-            return erpsim.load_result(path), f"simulation result {path}"
+            return load_result(path), f"simulation result {path}"
         if path.suffix != ".npz":
             raise ValueError(f"unknown model file type {path.suffix!r} ({path}); give a "
                              "saved network (.npz) or simulation result (.nc)")
-        net = erpsim.Network.load(path)
-        return erpsim.simulate(net, items, presentations=2), f"network {path}"
+        net = Network.load(path)
+        return simulate(net, items, presentations=2), f"network {path}"
     try:
-        net = erpsim.load_pretrained()
+        net = load_pretrained()
     except FileNotFoundError as err:   # the shipped model is missing from this install
         reason = f"erpsim.load_pretrained() failed: {err}"
     else:
-        return (erpsim.simulate(net, items, presentations=2),
+        return (simulate(net, items, presentations=2),
                 f"pretrained model ({net.n_instances} instances)")
     msg = (f"WARNING: no pretrained model available ({reason}) and no --model given: "
            f"comparing a FRESHLY INITIALISED, UNTRAINED network ({n_instances} instances, "
            f"seed {rng}). Its sERP is not the model's N400; the numbers are placeholders.")
     warnings.warn(msg, UserWarning, stacklevel=2)
     print(msg, file=sys.stderr)
-    net = erpsim.Network.initialize(erpsim.ModelConfig(), n_instances=n_instances, rng=rng)
-    return (erpsim.simulate(net, items, presentations=2),
+    net = Network.initialize(ModelConfig(), n_instances=n_instances, rng=rng)
+    return (simulate(net, items, presentations=2),
             f"UNTRAINED fresh network (n_instances={n_instances}, rng={rng})")

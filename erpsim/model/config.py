@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from erpsim.model.coding import get_coding
 from erpsim.utils.check import _check_option, _validate_type
 
 LAYERS = ("O", "A", "H", "S")
@@ -327,7 +328,6 @@ class ModelConfig:
 
     @property
     def n_input(self):
-        from erpsim.model.coding import get_coding
         return get_coding(self.coding, n_slots=self.n_slots).n_units
 
     @property

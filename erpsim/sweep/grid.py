@@ -45,6 +45,7 @@ from pathlib import Path
 
 from erpsim.model.pretrained import pretrained_path, sha256
 from erpsim.model.config import Envelope, ModelConfig, default_envelope
+from erpsim.model.lexicon import load_lexicon
 from erpsim.model.network import Network
 from erpsim.training import TrainingSettings
 
@@ -363,7 +364,6 @@ class Grid:
     def load_lexicon(self):
         """The lexicon every point uses (loaded once, then cached)."""
         if self._lexicon is None:
-            from erpsim.model.lexicon import load_lexicon
             lexicon = load_lexicon(self.lexicon_path)
             if self.n_per_type is not None:
                 lexicon = lexicon.subset(self.n_per_type, rng=self.lexicon_seed)
