@@ -346,7 +346,10 @@ def test_one_item_types_and_published_onset():
     from erpsim.model import lexicon
     assert datasets.ITEM_TYPES is lexicon.ITEM_TYPES
     assert datasets.load_published_words()["tick"].attrs["onset_tick"] == 20
-    assert not hasattr(datasets, "human_times_s")
+    human = datasets.load_human_erp()
+    with pytest.warns(DeprecationWarning, match="human_times_s"):
+        seconds = datasets.human_times_s(human)
+    np.testing.assert_allclose(seconds, human["time_ms"].values / 1000)
 
 
 @pytest.mark.parametrize("module,name,value", [

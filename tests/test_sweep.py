@@ -610,3 +610,15 @@ def test_old_point_window_helpers_warn_and_agree():
         assert spectrum_samples(config) == ((20, 27), 8)
     with pytest.warns(DeprecationWarning):
         assert search_window(erpsim.ModelConfig()) == (20, 38)
+
+
+def test_test_time_grid_accepts_the_dynamics_options():
+    """The 0.2 dynamics options can be swept on trained weights, like dt and init_net."""
+    from erpsim.sweep.grid import Grid
+    grid = Grid({"model": "pretrained", "seeds": [0],
+                 "config": {"init_output": [0.3, 0.5], "dt_groups": {"SI": 0.1},
+                            "integration": {"S": "output", "default": "input"}}})
+    points = list(grid.points())
+    assert [p.config["init_output"] for p in points] == [0.3, 0.5]
+    assert all(p.config["dt_groups"] == {"SI": 0.1} for p in points)
+    assert points[0].key != points[1].key

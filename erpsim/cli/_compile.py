@@ -71,7 +71,7 @@ def announce(args, stream=None):
         Whether the message was printed.
     """
     modules = KERNELS.get(args.command)
-    if not modules or getattr(args, "backend", "numba") != "numba":
+    if not modules or (getattr(args, "backend", None) or "numba") != "numba":
         return False
     try:
         needed = kernels_need_compiling(modules)

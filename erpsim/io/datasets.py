@@ -1,9 +1,11 @@
 """Loaders for the shipped human and published reference curves (see data/README.md)."""
+import numpy as np
 import pandas as pd
 
-from erpsim.utils.paths import data_file
 from erpsim.model.lexicon import ITEM_TYPES
 from erpsim.model.timebase import DEFAULT_ONSET_TICK
+from erpsim.utils.deprecation import warn_moved
+from erpsim.utils.paths import data_file
 
 
 def _to_array(table, time_col, value_col, name, attrs):
@@ -48,3 +50,13 @@ def load_published_words():
     arr["tick"].attrs.update(long_name="tick", onset_tick=DEFAULT_ONSET_TICK)
     return arr
 
+
+
+def human_times_s(arr):
+    """Times of a human ERP array in seconds (deprecated: ``arr["time_ms"] / 1000``).
+
+    .. deprecated:: 0.2
+       Removed in the next release; use ``arr["time_ms"].values / 1000``.
+    """
+    warn_moved("erpsim.io.datasets.human_times_s", 'arr["time_ms"].values / 1000')
+    return np.asarray(arr["time_ms"].values, dtype=float) / 1000.0

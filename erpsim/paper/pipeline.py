@@ -34,7 +34,7 @@ def model_runs(envelope):
     """The ``(model, envelope)`` pairs to simulate: alpha then control, or the control
     alone when ``envelope`` is None."""
     if envelope is None:
-        return [("control", False)]
+        return [("control", None)]
     return [("alpha", envelope), ("control", None)]
 
 

@@ -60,7 +60,8 @@ _CONFIG_EXCLUDED = ("envelope",)
 _TEST_ONLY_CONFIG = ("protocol", "gap")
 #: ModelConfig fields that can change on weights already trained (grids with a ``model``).
 TEST_TIME_CONFIG = ("dt", "gain", "clamp", "n_blank", "n_stim", "onset_tick", "init_net",
-                    "inh_gain", "protocol", "gap", "dtype")
+                    "inh_gain", "protocol", "gap", "dtype", "integration", "dt_groups",
+                    "init_output")
 
 
 def _fields(section):
