@@ -269,3 +269,20 @@ def test_numpy_integers_are_accepted_and_serialisable():
     config = ModelConfig(n_auto=np.int64(6), n_hidden=np.int32(8), n_sem=8)
     assert config.n_auto == 6
     assert ModelConfig.from_json(config.to_json()) == config
+
+
+def test_per_group_values_are_read_only_and_default_spellings_collapse():
+    import pickle
+
+    config = ModelConfig(dt_groups={"SI": 0.1}, integration={"S": "output"})
+    with pytest.raises(TypeError, match="read-only"):
+        config.dt_groups["SI"] = 0.9
+    with pytest.raises(TypeError, match="read-only"):
+        config.integration.update(S="input")
+    assert config.dt_of("SI") == 0.1
+    assert pickle.loads(pickle.dumps(config)) == config
+    assert ModelConfig.from_json(config.to_json()) == config
+    assert hash(config) == hash(ModelConfig(dt_groups={"SI": 0.1}, integration={"S": "output"}))
+    for spelled_out in ({"integration": {"default": "input"}}, {"integration": {"S": "input"}},
+                        {"dt_groups": {}}, {"init_output": {}}):
+        assert ModelConfig(**spelled_out).to_json() == ModelConfig().to_json(), spelled_out

@@ -49,6 +49,27 @@ def _finite_number(name, value, low=-math.inf, high=math.inf, low_open=False):
                f"{'(' if low_open else '['}{low}, {high}]")
 
 
+class GroupValues(dict):
+    """A read-only ``{group: value}`` dict: a frozen configuration's per-group field.
+
+    Mutating it raises ``TypeError`` (the configuration, its JSON and its hash would
+    otherwise disagree with the dynamics); make a new configuration with
+    :meth:`ModelConfig.replace` instead.
+    """
+
+    def _refuse(self, *args, **kwargs):
+        raise TypeError("a ModelConfig's per-group values are read-only; use "
+                        "config.replace(field={...}) for other values")
+
+    __setitem__ = __delitem__ = update = pop = popitem = clear = setdefault = _refuse
+
+    def __reduce__(self):
+        return (GroupValues, (dict(self),))
+
+    def __hash__(self):
+        return hash(tuple(sorted(self.items())))
+
+
 def _per_group(name, value, check_value, allow_default, convert=None):
     """Validate a per-group field: one value for all groups or a dict ``{group: value}``.
 
@@ -66,7 +87,7 @@ def _per_group(name, value, check_value, allow_default, convert=None):
         _check_option(f"{name} group", group, keys)
         check_value(f"{name}[{group!r}]", item)
         out[group] = convert(item)
-    return out
+    return GroupValues(out)
 
 
 def _integration_mode(name, value):
@@ -283,17 +304,23 @@ class ModelConfig:
                                  f"than its {n} excitatory units")
 
     def _check_dynamics_options(self):
-        """Validate ``integration``, ``dt_groups`` and ``init_output`` (copies of dicts)."""
-        object.__setattr__(self, "integration", _per_group(
-            "integration", self.integration, _integration_mode, allow_default=True))
+        """Validate ``integration``, ``dt_groups`` and ``init_output`` (read-only copies of
+        dicts). Spellings of the defaults (every group ``"input"``, an empty dict) become
+        the defaults, so that they share the default's JSON and run identities."""
+        integration = _per_group("integration", self.integration, _integration_mode,
+                                 allow_default=True)
+        if isinstance(integration, dict) and set(integration.values()) <= {"input"}:
+            integration = "input"
+        object.__setattr__(self, "integration", integration)
         if self.dt_groups is not None:
             _validate_type(self.dt_groups, dict, "dt_groups", "dict or None")
-            object.__setattr__(self, "dt_groups", _per_group(
-                "dt_groups", self.dt_groups, _dt_value, allow_default=False, convert=float))
+            dt_groups = _per_group("dt_groups", self.dt_groups, _dt_value,
+                                   allow_default=False, convert=float)
+            object.__setattr__(self, "dt_groups", dt_groups or None)
         if self.init_output is not None:
-            object.__setattr__(self, "init_output", _per_group(
-                "init_output", self.init_output, _init_output_value, allow_default=True,
-                convert=float))
+            init_output = _per_group("init_output", self.init_output, _init_output_value,
+                                     allow_default=True, convert=float)
+            object.__setattr__(self, "init_output", init_output if init_output != {} else None)
 
     def __hash__(self):
         # the per-group fields may be dicts; the JSON form is canonical (sorted keys)
