@@ -147,3 +147,14 @@ def test_mean_ci_bad_input():
         mean_ci(np.ones((1, 4)))
     with pytest.raises(ValueError, match="level"):
         mean_ci(np.ones((3, 4)), level=0)
+
+
+def test_sample_mean_ci_tolerates_small_samples_and_drops_nonfinite():
+    from erpsim.analysis import mean_ci, sample_mean_ci
+    values = np.array([1.0, 2.0, np.nan, 4.0, np.inf])
+    mean, low, high, n = sample_mean_ci(values)
+    expected = mean_ci(np.array([1.0, 2.0, 4.0]), dim=0)
+    assert n == 3 and np.allclose((mean, low, high), [float(e) for e in expected])
+    mean, low, high, n = sample_mean_ci([5.0, np.nan])
+    assert (mean, n) == (5.0, 1) and np.isnan(low) and np.isnan(high)
+    assert sample_mean_ci([])[3] == 0 and np.isnan(sample_mean_ci([])[0])

@@ -660,3 +660,11 @@ def test_n_fft_of_0_1_is_deprecated_not_broken(result):
     assert len(cmp.table) == 8
     with pytest.raises(TypeError, match="nfft"):
         compare(human, result, channel="MiPa", nfft=256)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("sub-2/Word/first", "word/1"), ("run-1/Word/repeat", "word/2"),
+    ("Comment/word-2", "word/2"), ("illegal-strings/1", "illegal/1")])
+def test_participant_and_run_labels_are_not_presentations(name, expected):
+    from erpsim.eeg.conditions import parse_eeg_condition
+    assert parse_eeg_condition(name) == expected

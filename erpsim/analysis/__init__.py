@@ -10,7 +10,7 @@ See ``docs/analyses.md``.
 """
 from erpsim.analysis.lexical import NeighbourhoodEffect, neighbourhood_effect
 from erpsim.analysis.spectra import human_spectrum, model_spectrum, power_spectrum
-from erpsim.analysis.stats import mean_ci, repetition_stats
+from erpsim.analysis.stats import mean_ci, repetition_stats, sample_mean_ci
 from erpsim.analysis.windows import (HUMAN_SEARCH, Window, condition_windows, fwhm_window,
                                      human_window, model_window, window_mean)
 from erpsim.model.timebase import deprecated_constants
@@ -28,6 +28,7 @@ __all__ = [
     "human_spectrum",
     "repetition_stats",
     "mean_ci",
+    "sample_mean_ci",
     "neighbourhood_effect",
     "NeighbourhoodEffect",
 ]

@@ -17,7 +17,7 @@ from scipy import stats as _st
 
 from erpsim.utils.check import _check_option
 
-__all__ = ["repetition_stats", "mean_ci", "CI_METHODS"]
+__all__ = ["repetition_stats", "mean_ci", "sample_mean_ci", "CI_METHODS"]
 
 CI_METHODS = ("t", "bootstrap")
 
@@ -220,3 +220,30 @@ def mean_ci(values, dim="instance", level=0.95):
         sd = np.nanstd(x, axis=axis, ddof=1)
         half = _st.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
     return m, m - half, m + half
+
+
+def sample_mean_ci(values, level=0.95):
+    """Mean and t-based interval of the finite values of a 1-D sample, tolerating n < 2.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,)
+        E.g. one measure per participant or per seed; NaN and infinite values are left
+        out.
+    level : float
+        Confidence level (default 0.95).
+
+    Returns
+    -------
+    mean, low, high : float
+        As :func:`mean_ci`; ``low`` and ``high`` are NaN for fewer than 2 values (and
+        ``mean`` too for none).
+    n : int
+        The number of finite values.
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    if v.size < 2:
+        return (float(v[0]) if v.size else np.nan), np.nan, np.nan, int(v.size)
+    mean, low, high = mean_ci(v, dim=0, level=level)
+    return float(mean), float(low), float(high), int(v.size)

@@ -57,6 +57,7 @@ from erpsim.model.pretrained import load_pretrained
 from erpsim.simulation.results import load_result
 from erpsim.simulation.trials import simulate
 from erpsim.utils.atomic import atomic_write
+from erpsim.utils.check import _check_option
 
 __all__ = ["N400_WINDOW", "FITS", "Comparison", "compare", "resample_model", "affine_fit",
            "model_result", "model_input", "resolve_conditions", "eeg_curves",
@@ -371,12 +372,6 @@ def eeg_curves(evokeds, conditions, channel):
     if eeg_ms.size < 2:
         raise ValueError("the EEG epoch has fewer than 2 samples")
     return eeg_ms, curves, units
-
-
-def _check_option(name, value, allowed):
-    """Refuse a string option outside ``allowed``, naming the choices."""
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"unknown {name} {value!r}; choose one of {', '.join(allowed)}")
 
 
 def _parse_window(window):

@@ -51,11 +51,17 @@ def _norm(tag):
 
 
 def _tag_words(tag):
-    """The vocabulary words of one tag: the tag itself if known, else its parts."""
+    """The vocabulary words of one tag: the tag itself if known, else its parts. A digit
+    counts as a presentation only in a tag of known words (``word-2``), not beside an
+    unknown word (``sub-2``, ``run-1``: a participant or run label)."""
     tag = _norm(tag)
     if tag in _TYPE_OF or tag in _PRES_OF:
         return [tag]
-    return [part for part in tag.split("-") if part in _TYPE_OF or part in _PRES_OF]
+    parts = tag.split("-")
+    known = [part for part in parts if part in _TYPE_OF or part in _PRES_OF]
+    if len(known) < len(parts):
+        known = [part for part in known if not part.isdigit()]
+    return known
 
 
 def parse_eeg_condition(name):

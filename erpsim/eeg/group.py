@@ -32,7 +32,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from erpsim.analysis import mean_ci as analysis_mean_ci
+from erpsim.analysis import sample_mean_ci
 from erpsim.eeg._mne import mne
 from erpsim.eeg.bridge import model_curves, parse_condition, read_eeg, tick_to_ms
 from erpsim.eeg.compare import compare, subject_column
@@ -128,26 +128,14 @@ def split_participants(eegs, subjects=None):
 def mean_ci(values, level=0.95):
     """Mean and Student-t confidence interval of the finite values of a 1-D sample.
 
-    Parameters
-    ----------
-    values : array_like, shape (n,)
-    level : float
-        Coverage (default 0.95).
-
     Returns
     -------
     dict
-        ``mean``, ``ci_low``, ``ci_high``, ``n``: :func:`erpsim.analysis.mean_ci` over
-        the finite values, the interval NaN for n < 2 (one participant).
+        ``mean``, ``ci_low``, ``ci_high``, ``n``
+        (:func:`erpsim.analysis.sample_mean_ci`; the interval NaN for n < 2).
     """
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if v.size < 2:
-        mean = float(v[0]) if v.size else np.nan
-        return {"mean": mean, "ci_low": np.nan, "ci_high": np.nan, "n": int(v.size)}
-    mean, low, high = analysis_mean_ci(v, dim=0, level=level)
-    return {"mean": float(mean), "ci_low": float(low), "ci_high": float(high),
-            "n": int(v.size)}
+    mean, low, high, n = sample_mean_ci(values, level)
+    return {"mean": mean, "ci_low": low, "ci_high": high, "n": n}
 
 
 def _ttest(values):
@@ -321,6 +309,7 @@ def compare_group(eegs, model, *, channel, subjects=None, n_permutations=1000, r
                       ignore_index=True)
     table = table[["subject"] + [c for c in table.columns if c != "subject"]]
     first = next(iter(comps.values()))
+    curves = _stack_curves(comps)          # refuses participants on other time bases
     repetition, clusters = _repetition(comps, model, first.settings["sign"],
                                        n_permutations, rng)
     settings = dict(first.settings, subjects=list(comps), n_permutations=n_permutations,
@@ -329,7 +318,7 @@ def compare_group(eegs, model, *, channel, subjects=None, n_permutations=1000, r
                          "over the epoch")
     settings.pop("conditions", None)
     return GroupComparison(table=table, summary=_summary(table), repetition=repetition,
-                           clusters=clusters, curves=_stack_curves(comps),
+                           clusters=clusters, curves=curves,
                            spectra=xr.concat([c.spectra for c in comps.values()],
                                              dim=pd.Index(list(comps), name="subject"),
                                              coords="minimal"),

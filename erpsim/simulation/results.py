@@ -78,6 +78,7 @@ def serp_by_type(ds):
     xarray.DataArray, dims (instance, item_type, presentation, tick)
         Item types in :data:`erpsim.model.lexicon.ITEM_TYPES` order (those present).
     """
+    check_result(ds)
     if "item_type" not in ds.coords:
         raise ValueError("this result has no item types (simulate a Lexicon, not bare strings)")
     grouped = ds[SERP].groupby("item_type").mean("item")

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from erpsim.analysis import mean_ci, repetition_stats
+from erpsim.analysis import repetition_stats, sample_mean_ci
 
 
 def parameter_dims(ds):
@@ -43,18 +43,6 @@ def repetition_table(ds):
     return table.dropna(subset=["effect"]).reset_index(drop=True)
 
 
-def _mean_ci(values, level):
-    """(mean, ci_low, ci_high, n) of the non-NaN ``values`` (:func:`erpsim.analysis.mean_ci`;
-    NaN bounds for fewer than 2 values)."""
-    values = np.asarray(values, dtype=float)
-    values = values[~np.isnan(values)]
-    n = len(values)
-    if n < 2:
-        return (values.mean() if n else np.nan), np.nan, np.nan, n
-    mean, low, high = mean_ci(values, dim=0, level=level)
-    return float(mean), float(low), float(high), n
-
-
 def effect_by_parameter(ds, *, level=0.95):
     """The repetition effect per item type as a function of each swept parameter.
 
@@ -82,7 +70,7 @@ def effect_by_parameter(ds, *, level=0.95):
             for model in sub["model"].values:
                 for item_type in sub["item_type"].values:
                     v = sub.sel(model=model, item_type=item_type).values
-                    mean, lo, hi, n = _mean_ci(v, level)
+                    mean, lo, hi, n = sample_mean_ci(v, level)
                     rows.append({"parameter": param or "(none)",
                                  "value": value.item() if hasattr(value, "item") else value,
                                  "model": str(model), "item_type": str(item_type),

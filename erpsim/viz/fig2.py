@@ -118,10 +118,14 @@ def plot_fig2(data, model="alpha", title=None):
 
 
 def save_figure(fig, path, **kwargs):
-    """Save ``fig`` to ``path`` atomically (the format from the path's suffix)."""
+    """Save ``fig`` to ``path`` atomically (the format from the path's suffix); PDFs
+    embed TrueType fonts (editable text) rather than Type 3."""
     suffix = "".join(path.suffixes[-1:]) or ".png"
-    return atomic_write(path, lambda tmp: fig.savefig(tmp, format=suffix[1:], **kwargs),
-                        suffix=suffix)
+
+    def write(tmp):
+        with matplotlib.rc_context({"pdf.fonttype": 42}):
+            fig.savefig(tmp, format=suffix[1:], **kwargs)
+    return atomic_write(path, write, suffix=suffix)
 
 
 def save_figures(data, out_dir):
@@ -141,5 +145,3 @@ def save_figures(data, out_dir):
             plt.close(fig)
     return paths
 
-
-matplotlib.rcParams.setdefault("pdf.fonttype", 42)
