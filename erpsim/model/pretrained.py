@@ -35,7 +35,9 @@ def pretrained_path(name=DEFAULT, verify=True):
     if verify:
         sums = json.loads((folder / "SHA256SUMS.json").read_text())
         if sums.get(path.name) != sha256(path):
-            raise ValueError(f"{path} does not match its recorded checksum (corrupted or modified)")
+            raise ValueError(f"{path} does not match its recorded checksum (corrupted or "
+                             "modified; if you retrained it on purpose, record the new one "
+                             "with erpsim.model.pretrained.write_checksum(path))")
     return path
 
 
