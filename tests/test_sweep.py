@@ -622,3 +622,28 @@ def test_test_time_grid_accepts_the_dynamics_options():
     assert [p.config["init_output"] for p in points] == [0.3, 0.5]
     assert all(p.config["dt_groups"] == {"SI": 0.1} for p in points)
     assert points[0].key != points[1].key
+
+
+def test_stale_lock_whose_pid_was_reused_is_taken_over(tmp_path):
+    """A dead sweep's pid now held by an unrelated live process (pids are reused): the
+    recorded start time tells them apart, so the lock is taken over, not refused."""
+    import socket
+    import subprocess
+    import sys
+    from erpsim.sweep.lock import StoreLock, _start_time
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        if _start_time(other.pid) is None:
+            pytest.skip("no /proc start times on this system")
+        record = {"pid": other.pid, "host": socket.gethostname(), "started": "earlier",
+                  "proc_start": _start_time(other.pid) - 1}     # another process, same pid
+        (tmp_path / "sweep.lock").write_text(json.dumps(record))
+        with StoreLock(tmp_path) as lock:
+            assert lock.stale["pid"] == other.pid
+        record["proc_start"] += 1                                  # the live process itself
+        (tmp_path / "sweep.lock").write_text(json.dumps(record))
+        with pytest.raises(Exception, match="still running"):
+            StoreLock(tmp_path).acquire()
+    finally:
+        other.kill()
+        other.wait()

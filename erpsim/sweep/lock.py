@@ -37,6 +37,28 @@ def _alive(pid):
     return True
 
 
+def _start_time(pid):
+    """The start time of process ``pid`` in clock ticks since boot (``/proc``), or None
+    where ``/proc`` does not say (other systems)."""
+    try:
+        with open(f"/proc/{int(pid)}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return int(fields[19])          # field 22 of stat(5), counted after the name
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _same_process_alive(owner):
+    """Whether the process recorded in ``owner`` still runs: its pid exists and, where
+    its start time was recorded, the process with that pid started then (pids are
+    reused, often soon in containers)."""
+    pid = owner.get("pid", -1)
+    if not _alive(pid):
+        return False
+    recorded = owner.get("proc_start")
+    return recorded is None or _start_time(pid) in (None, recorded)
+
+
 def _read_owner(fd):
     """The holder recorded in the open lock file (dict, empty if none or unreadable)."""
     try:
@@ -99,7 +121,7 @@ class StoreLock:
                 f"({describe_owner(owner)}); lock file {self.path}") from None
         previous = _read_owner(fd)
         if previous and previous.get("host") == socket.gethostname() \
-                and previous.get("pid") != os.getpid() and _alive(previous.get("pid", -1)):
+                and previous.get("pid") != os.getpid() and _same_process_alive(previous):
             # the file system ignored the flock (some network file systems do)
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
@@ -109,7 +131,8 @@ class StoreLock:
                 "(delete it if that process is not a sweep)")
         self.stale = previous or None       # a holder that died without releasing
         record = {"pid": os.getpid(), "host": socket.gethostname(),
-                  "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
+                  "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                  "proc_start": _start_time(os.getpid())}
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, (json.dumps(record) + "\n").encode())
