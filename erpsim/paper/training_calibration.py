@@ -38,6 +38,7 @@ import pandas as pd
 
 from erpsim.engine.dynamics import CONFIG, resolve_envelope
 from erpsim.io.datasets import load_published_words
+from erpsim.model import timebase
 from erpsim.model.network import Network
 from erpsim.paper.calibration import (MIN_ACCURACY, rank, score_words, trained_accuracy,
                                       words_curves)
@@ -50,7 +51,7 @@ from erpsim.sweep.store import SweepStore
 from erpsim.utils.check import _check_integer, _validate_type
 
 __all__ = ["Candidate", "BASE_CONFIG", "BASE_TRAINING", "default_candidates",
-           "REDUCED_SCREEN", "select_candidates", "run_candidates", "stack_instances",
+           "select_candidates", "run_candidates", "stack_instances",
            "score_candidate", "score_candidates", "rank_candidates", "SUMMARY_COLUMNS"]
 
 #: The base protocol of the findings (docs/calibration.md, "Training-time
@@ -69,10 +70,13 @@ OUTPUT_LAYERS = {"default": "output", "OI": "input", "AI": "input", "HI": "input
                  "SI": "input"}
 #: Output integration on the semantic layer and its pool only.
 OUTPUT_SEMANTIC = {"default": "input", "S": "output", "SI": "output"}
+#: Ticks after onset (ticks 26-38) whose maximum is the transient (the N400-like peak),
+#: after the onset relaxation: under output integration the onset value can exceed it.
+TRANSIENT_WINDOW = (6, 18)
 #: Columns of the per-candidate summary (:func:`score_candidate`), in order.
 SUMMARY_COLUMNS = ("candidate", "status", "n_instances", "accuracy", "passes_gate",
                    "pattern", "score", "r1", "r2", "rmse1", "rmse2", "peak1", "peak_tick1",
-                   "peak2", "peak_tick2", "onset1", "onset_min1", "late1", "targets_met",
+                   "peak2", "peak_tick2", "transient1", "transient2", "onset1", "onset_min1", "late1", "targets_met",
                    "targets_total", "train_accuracy_min", "train_epochs_mean",
                    "converged", "error", "description")
 
@@ -208,12 +212,6 @@ def default_candidates():
                  {"integration": None, "dt": None, "init_output": None, "n_blank": 2,
                   "init_net": -2.0}, {"target_window": None}),
     ]
-
-
-#: The candidates of the first, reduced screen run for docs/calibration.md.
-REDUCED_SCREEN = ("base", "out-layers", "pools-dt025", "low-pools", "low-all", "blank2",
-                  "active5", "neigh", "last1", "zero-blank", "low-pools-zero-blank",
-                  "low-pools-last1")
 
 
 def select_candidates(names=None, candidates=None):
@@ -374,7 +372,9 @@ def score_candidate(network, lexicon, *, backend="numba"):
         ``error`` and ``description`` are the caller's): ``accuracy`` (share of trained
         items read correctly, mean over instances), ``passes_gate`` (accuracy ≥ 99%),
         ``score`` (mean RMSE of the two presentations, activation), ``r1``, ``r2``,
-        ``rmse1``, ``rmse2``, peaks (activation) and peak ticks, ``pattern``, the words
+        ``rmse1``, ``rmse2``, peaks over ticks 0-18 after onset (activation) and their
+        ticks, ``pattern``, the transient per presentation (``transient1``,
+        ``transient2``: maximum over ticks 6-18 after onset, activation), the words
         onset value, onset minimum and late level of the first presentation
         (activation), how many :func:`~erpsim.paper.targets.fig2_targets` were met.
     targets : pandas.DataFrame
@@ -385,10 +385,14 @@ def score_candidate(network, lexicon, *, backend="numba"):
     curves = words_curves(network, lexicon, envelope, backend)
     scores = score_words(curves, published)
     onset, onset_min = onset_relaxation(curves.sel(presentation=1))
+    lo, hi = timebase.window_of(curves, TRANSIENT_WINDOW)
+    transient = curves.sel(tick=slice(lo, hi)).max("tick")
     accuracy = trained_accuracy(network, envelope, backend)
     targets = fig2_targets(network, lexicon, backend=backend)
     summary = {"n_instances": network.n_instances, "accuracy": accuracy,
                "passes_gate": bool(accuracy >= MIN_ACCURACY), **scores,
+               "transient1": float(transient.sel(presentation=1)),
+               "transient2": float(transient.sel(presentation=2)),
                "onset1": float(onset), "onset_min1": float(onset_min),
                "late1": float(late_level(curves.sel(presentation=1))),
                "targets_met": int(targets["met"].sum()), "targets_total": len(targets),
