@@ -36,12 +36,12 @@ matplotlib.use("Agg")
 import pandas as pd  # noqa: E402
 
 from erpsim.io.datasets import load_published_words  # noqa: E402
-from erpsim.model.lexicon import load_lexicon  # noqa: E402
 from erpsim.model.timebase import FIGURE_WINDOW, window_of  # noqa: E402
 from erpsim.paper.calibration import EnvelopeGrid, search_test_time, words_curves  # noqa: E402
 from erpsim.paper.training_calibration import (default_candidates, run_candidates,  # noqa: E402
                                                score_candidates, select_candidates,
                                                stack_instances)
+from erpsim.sweep.store import SweepStore  # noqa: E402
 from erpsim.utils.atomic import atomic_write, atomic_write_bytes  # noqa: E402
 
 #: Default output folder (relative to the working directory), outside the tracked docs/.
@@ -61,6 +61,14 @@ def write_csv(table, path):
     atomic_write_bytes(path, table.to_csv(index=False).encode())
 
 
+def stacked(store):
+    """A candidate's stacked instances and its grid's lexicon (None, None: no instance)."""
+    network = stack_instances(store)
+    if network is None:
+        return None, None
+    return network, SweepStore(store).read_grid().load_lexicon()
+
+
 def plot_candidates(folder, summary, out, title, n=5):
     """The published words curves and the best ``n`` scored candidates' (PNG)."""
     import matplotlib.pyplot as plt
@@ -69,8 +77,8 @@ def plot_candidates(folder, summary, out, title, n=5):
     for ax, p in zip(axes, (1, 2)):
         ax.plot(published["tick"], published.sel(presentation=p), "k-", lw=2.5, label="published")
     for _, row in summary[summary["status"] == "scored"].head(n).iterrows():
-        network = stack_instances(Path(folder) / f"{row['candidate']}.sweep")
-        curves = words_curves(network, load_lexicon(), network.config.envelope)
+        network, lexicon = stacked(Path(folder) / f"{row['candidate']}.sweep")
+        curves = words_curves(network, lexicon, network.config.envelope)
         curves = curves.sel(tick=slice(*window_of(curves, FIGURE_WINDOW)))
         style = "-" if row["passes_gate"] else ":"
         for ax, p in zip(axes, (1, 2)):
@@ -146,12 +154,12 @@ def stage_envelope(args):
         if passing.empty:
             raise ValueError("no confirmed candidate passes the 99%-reading gate")
         name = passing["candidate"].iloc[0]
-    network = stack_instances(Path(args.out) / "confirm" / f"{name}.sweep")
+    network, lexicon = stacked(Path(args.out) / "confirm" / f"{name}.sweep")
     if network is None:
         raise ValueError(f"candidate {name!r} has no confirmed instances")
     config = network.config
     say(f"envelope: test-time envelope search on {name} ({network.n_instances} instances)")
-    table = search_test_time(network, load_lexicon(), grid=EnvelopeGrid(),
+    table = search_test_time(network, lexicon, grid=EnvelopeGrid(), progress=False,
                              bases=((config.n_blank, config.init_net, config.inh_gain),))
     write_csv(table.assign(candidate=name), Path(args.out) / "envelope" / "test_search.csv")
     say("\n" + table.head(15).to_string())

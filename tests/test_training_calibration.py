@@ -228,3 +228,27 @@ def test_script_lists_candidates_and_refuses_unknown(capsys, tmp_path):
     assert script.main(["screen", "--candidates", "nope", "--out", str(tmp_path)]) == 1
     assert "unknown candidate(s) ['nope']" in capsys.readouterr().err
     assert script.DEFAULT_OUT == "calibration_training"
+
+
+def test_script_confirms_the_best_gate_passers_then_searches_their_envelope(tmp_path, capsys):
+    script = load_script()
+    tiny = ["--instances", "2", "--epochs", "2", "--pretrain-epochs", "2", "--n-per-type", "3",
+            "--n-hidden", "8", "--workers", "1", "--out", str(tmp_path)]
+    assert script.main(["envelope", "--out", str(tmp_path)]) == 1     # nothing confirmed
+    assert "summary.csv" in capsys.readouterr().err
+    (tmp_path / "screen").mkdir()
+    pd.DataFrame({"candidate": ["low-pools", "base", "last1"], "status": "scored",
+                  "passes_gate": [False, True, True]}).to_csv(
+        tmp_path / "screen" / "summary.csv", index=False)
+    assert script.main(["confirm", "--top", "1", *tiny]) == 0
+    confirm = pd.read_csv(tmp_path / "confirm" / "summary.csv")
+    assert list(confirm["candidate"]) == ["base"] and confirm["n_instances"].iloc[0] == 2
+    assert [p.name for p in (tmp_path / "confirm").glob("*.sweep")] == ["base.sweep"]
+    # the winner must pass the gate; naming a candidate searches it anyway
+    assert script.main(["envelope", "--out", str(tmp_path)]) == 1
+    assert "no confirmed candidate passes" in capsys.readouterr().err
+    assert script.main(["envelope", "--candidate", "base", "--out", str(tmp_path)]) == 0
+    table = pd.read_csv(tmp_path / "envelope" / "test_search.csv")
+    assert (table["candidate"] == "base").all()
+    assert (table["family"] == "none").sum() == 1 and len(table) > 100
+    assert table["n_blank"].unique().tolist() == [8]       # the candidate's own blank

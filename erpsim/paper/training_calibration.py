@@ -433,8 +433,8 @@ def score_candidates(candidates, folder, lexicon=None, *, reports=None, backend=
             network = stack_instances(Path(folder) / f"{cand.name}.sweep")
             if network is None or network.n_instances < 2:
                 raise ValueError("fewer than 2 trained instances: nothing to score")
-            use = lexicon if lexicon is not None else load_grid(
-                SweepStore(Path(folder) / f"{cand.name}.sweep").read_grid()).load_lexicon()
+            use = lexicon if lexicon is not None else SweepStore(
+                Path(folder) / f"{cand.name}.sweep").read_grid().load_lexicon()
             summary, table = score_candidate(network, use, backend=backend)
             row.update(summary)
             tables.append(table.assign(candidate=cand.name))
