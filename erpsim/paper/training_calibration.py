@@ -44,7 +44,7 @@ from erpsim.paper.calibration import (MIN_ACCURACY, rank, score_words, trained_a
                                       words_curves)
 from erpsim.paper.targets import fig2_targets, late_level, onset_relaxation
 from erpsim.sweep.grid import load_grid
-from erpsim.sweep.lock import StoreLock
+from erpsim.sweep.lock import StoreLock, describe_owner
 from erpsim.sweep.runner import (SweepReport, SweepRun, dask_client, default_workers,
                                  plan_sweep)
 from erpsim.sweep.store import SweepStore
@@ -76,9 +76,9 @@ TRANSIENT_WINDOW = (6, 18)
 #: Columns of the per-candidate summary (:func:`score_candidate`), in order.
 SUMMARY_COLUMNS = ("candidate", "status", "n_instances", "accuracy", "passes_gate",
                    "pattern", "score", "r1", "r2", "rmse1", "rmse2", "peak1", "peak_tick1",
-                   "peak2", "peak_tick2", "transient1", "transient2", "onset1", "onset_min1", "late1", "targets_met",
-                   "targets_total", "train_accuracy_min", "train_epochs_mean",
-                   "converged", "error", "description")
+                   "peak2", "peak_tick2", "transient1", "transient2", "onset1", "onset_min1",
+                   "late1", "targets_met", "targets_total", "train_accuracy_min",
+                   "train_epochs_mean", "converged", "error", "description")
 
 
 @dataclass(frozen=True)
@@ -272,7 +272,9 @@ def run_candidates(grids, folder, *, scheduler=None, client=None, n_workers=None
             grid = load_grid(grid)
             store = SweepStore(folder / f"{name}.sweep")
             store.path.mkdir(parents=True, exist_ok=True)
-            stack.enter_context(StoreLock(store.path))
+            lock = stack.enter_context(StoreLock(store.path))
+            if lock.stale:          # left by a run that was killed: taken over, logged
+                store.log(event="stale_lock", previous=describe_owner(lock.stale))
             points, todo = plan_sweep(grid, store)
             plans[name] = (grid, store, todo, SweepReport(store=store.path, n_points=len(points),
                                                           skipped=len(points) - len(todo)))
