@@ -252,3 +252,16 @@ def test_script_confirms_the_best_gate_passers_then_searches_their_envelope(tmp_
     assert (table["candidate"] == "base").all()
     assert (table["family"] == "none").sum() == 1 and len(table) > 100
     assert table["n_blank"].unique().tolist() == [8]       # the candidate's own blank
+
+
+def test_a_candidate_that_cannot_train_is_reported_with_its_error(client, tmp_path):
+    bad = Candidate("bad", dict(TINY), {**TRAIN, "target_window": (25, 30)},
+                    "window past the trial")
+    reports = run_candidates({"bad": bad.grid([0, 1], 5, n_per_type=3)}, tmp_path, client=client,
+                             retries=0)
+    assert len(reports["bad"].failed) == 2 and reports["bad"].computed == 0
+    summary, targets = score_candidates([bad], tmp_path, reports=reports)
+    row = summary.iloc[0]
+    assert row["status"] == "failed" and np.isnan(row["rank"])
+    assert "target_window" in row["error"] and "fewer than 2 trained instances" in row["error"]
+    assert targets.empty
