@@ -16,7 +16,9 @@ A grid is a dict (or a JSON / YAML file holding one)::
   grid (one dimension of the results, even with one value); any other value (number,
   string, true/false, null) is **fixed** for every point. So ``"layers": "S"`` fixes the
   envelope to the semantic layer and ``"layers": ["S", "AHS"]`` sweeps two choices
-  (a string of layer letters, or a list of them, is one value). Likewise
+  (a string of layer letters, or a list of them, is one value). A dict is one value
+  (``"integration": {"default": "output"}`` fixes it, ``"dt_groups": [{"SI": 0.1},
+  {"SI": 0.25}]`` sweeps two, labelled ``"SI=0.1"`` and ``"SI=0.25"``). Likewise
   ``"target_window": [[0, 4]]`` fixes the training's target window and
   ``[[0, 4], [3, 5]]`` sweeps two; ``"semantics"`` takes a ``.npy`` or CSV file (relative
   to the grid file's folder).
@@ -100,9 +102,12 @@ def lexicon_digest(lexicon):
 
 
 def _label(value):
-    """Coordinate label of one parameter value (tuples -> "A,H,S", None -> "none")."""
+    """Coordinate label of one parameter value (tuples -> "A,H,S", None -> "none", dicts
+    such as ``integration`` or ``dt_groups`` -> "HI=0.2,SI=0.1", keys sorted)."""
     if value is None:
         return "none"
+    if isinstance(value, dict):
+        return ",".join(f"{k}={_label(v)}" for k, v in sorted(value.items()))
     if isinstance(value, (list, tuple)):
         return ",".join(str(v) for v in value)
     return value
