@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from erpsim.engine import equations
-from erpsim.engine.logistic import logistic
+from erpsim.engine.logistic import cast_like, logistic
 
 # the model's update (erpsim.engine.equations), inlined into the vectorised loops
 _integrate_one = njit(inline="always", error_model="numpy")(equations.integrate)
@@ -116,7 +116,10 @@ def _integrate(net, inp, s, y, sig, dt_unit, out_mask):
     Input-integrating units: net ← (1 - dt) net + dt inp and s ← σ(net).
     Output-integrating units: net ← inp, sig ← σ(net) and s ← (1 - dt) y + dt sig, ``y``
     holding the previous outputs. ``sig`` is written for output-integrating units only.
+    Computed in the precision of ``dt_unit`` (float32: float32 throughout, logistic
+    included).
     """
+    one = cast_like(1.0, dt_unit)
     for u in range(net.shape[0]):
         dt = dt_unit[u]
         net_u, inp_u, s_u = net[u], inp[u], s[u]
@@ -127,10 +130,10 @@ def _integrate(net, inp, s, y, sig, dt_unit, out_mask):
                 net_u[k] = v
                 sv = logistic(v)
                 sig_u[k] = sv
-                s_u[k] = _integrate_output(y_u[k], sv, dt, 1.0)
+                s_u[k] = _integrate_output(y_u[k], sv, dt, one)
         else:
             for k in range(net_u.shape[0]):
-                v = _integrate_one(net_u[k], inp_u[k], dt, 1.0)
+                v = _integrate_one(net_u[k], inp_u[k], dt, one)
                 net_u[k] = v
                 s_u[k] = logistic(v)
 
