@@ -337,10 +337,10 @@ def loss_and_grad(W, b, x, targets, schedule, mask, dynamics, *, blocks, active=
     target, weights, targets_at = _kernel_targets(targets)
     stim, reset, sem_slice = schedule.stim, schedule.reset, targets.sem_slice
     n_inst, n = b.shape
-    n_tiles, width = tile_layout(n_inst, x.shape[0])
+    real = np.float32 if np.asarray(W).dtype == np.float32 else np.float64
+    n_tiles, width = tile_layout(n_inst, x.shape[0], dtype=real)
     active = np.ones(n_inst, dtype=np.bool_) if active is None else np.asarray(active, dtype=np.bool_)
     n_late = len(stim) - shared_prefix_length(stim)
-    real = np.float32 if np.asarray(W).dtype == np.float32 else np.float64
     loss_part, dW_part, db_part, by_unit, by_tick = _workspace(n_inst * n_tiles, n, n_late,
                                                                width, real)
     f64 = np.float64
