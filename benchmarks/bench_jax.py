@@ -2,6 +2,7 @@
 
     python benchmarks/bench_jax.py [--threads 1 2] [--repeats 5] [--json OUT.json]
                                    [--plot OUT.png] [--peers DIR] [--quick]
+                                   [--kinds train sim] [--dtypes float64 float32]
 
 The peer is ``jax_erp_peer.py`` from ``--peers`` (default ``../shared/peers`` beside the
 repository): an independent JAX implementation of the same model (one ``jax.jit`` per

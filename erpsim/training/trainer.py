@@ -92,8 +92,9 @@ class TrainingSettings:
         Rows must be distinct and not all zero. None: built by ``semantic_structure``.
     dtype : {"float64", "float32"}
         Precision of the gradient computation (forward and backward passes). The weights,
-        Adam's moments and the accuracy checks stay float64; float32 runs about twice as
-        fast (docs/model.md, "Precision") and needs the ``"numba"`` backend.
+        Adam's moments and the accuracy checks stay float64. float32 makes an epoch
+        about 1.4-1.6 times faster and needs the ``"numba"`` backend (docs/model.md,
+        "Precision").
     """
 
     max_epochs: int = 6000
