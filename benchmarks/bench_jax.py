@@ -2,6 +2,7 @@
 
     python benchmarks/bench_jax.py [--threads 1 2] [--repeats 5] [--json OUT.json]
                                    [--plot OUT.png] [--peers DIR] [--quick]
+                                   [--kinds train sim] [--dtypes float64 float32]
 
 The peer is ``jax_erp_peer.py`` from ``--peers`` (default ``../shared/peers`` beside the
 repository): an independent JAX implementation of the same model (one ``jax.jit`` per
@@ -15,9 +16,9 @@ Workloads (instances x items; 40 ticks: 20 blank, then 20 stimulus ticks):
   ``Network.initialize(training_config(), I, rng=0)``: erpsim's numba gradient with
   its Adam as ``bench_training.py`` runs it, against the peer's ``make_epoch``. The
   JAX state stays on the device between epochs (as a JAX training loop keeps it); the
-  per-instance loss is brought to the host. erpsim trains in float64 only: its
-  training rows are float64 in both dtype rows, the float32 rows time JAX in float32
-  against erpsim in float64 (marked ``f64*`` in the table).
+  per-instance loss is brought to the host. In the float32 rows erpsim computes the
+  gradient in float32 (``TrainingSettings(dtype="float32")``: forward and backward
+  passes in float32, the weights and Adam in float64), JAX everything in float32.
 - ``sim IxK``: one presentation of the first K lexicon items, the ERP model (no
   envelope), I instances tiled from the 10 shipped trained ones, end to end: float64
   host arrays in, every group's mean per tick as a NumPy array out, ``(I, K, 40, 8)``
@@ -42,7 +43,7 @@ for N = 1 also ``--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads
 Agreement is checked before timing, on the same inputs, and printed (``agreement``
 lines): group means, max |JAX - erpsim| (tolerance 1e-12 in float64, 1e-5 in float32,
 both engines in that dtype); training, the loss of the first epoch, max relative
-difference (1e-12 in float64; 1e-5 for JAX float32 against erpsim float64) and in
+difference (1e-12 in float64; 1e-5 in float32, both engines in float32) and in
 float64 the weights after that epoch, max |JAX - erpsim| (1e-9: Adam's first step is
 g / (|g| + 1e-8), which magnifies a gradient's rounding where |g| is near 1e-8). The
 exit status is 1 if any check fails.
@@ -233,10 +234,12 @@ def sim_case(peer, n_inst, n_items, dtype, repeats):
 
 
 # -- training ----------------------------------------------------------------------------
-def erpsim_loss(net, x, patterns, weights, schedule):
-    """erpsim's per-instance training loss (n_instances,) at the current weights."""
+def erpsim_loss(net, x, patterns, weights, schedule, dtype="float64"):
+    """erpsim's per-instance training loss (n_instances,) at the current weights, its
+    gradient computed in ``dtype``."""
     targets = default_targets(net, patterns, weights, schedule)
-    loss, _, _ = cpu.loss_and_grad(net.W, net.b, x, targets, schedule, net.arch.mask,
+    loss, _, _ = cpu.loss_and_grad(net.W.astype(dtype), net.b.astype(dtype), x, targets,
+                                   schedule, net.arch.mask,
                                    Dynamics.from_network(net, None, schedule.n_ticks),
                                    blocks=net.arch.blocks)
     return loss
@@ -269,14 +272,15 @@ def jax_epoch_call(peer, net, data, dtype):
 
 
 def train_case(peer, n_inst, n_items, dtype, repeats):
-    """Check then time one training epoch of ``n_inst`` x ``n_items``; erpsim in float64."""
+    """Check then time one training epoch of ``n_inst`` x ``n_items`` in ``dtype`` (erpsim:
+    the gradient; its weights and Adam stay float64)."""
     config = erpsim.training_config()
     net = erpsim.Network.initialize(config, n_inst, rng=0)
     data = training_data(config, n_items)
     schedule = make_schedule(config, 1)
     jax_call, jax_W, jax_loss = jax_epoch_call(peer, net, data, dtype)
-    loss = erpsim_loss(net, *data, schedule)
-    ours = epoch_timer(cpu, net, *data, schedule)
+    loss = erpsim_loss(net, *data, schedule, dtype)
+    ours = epoch_timer(cpu, net, *data, schedule, dtype)
     ours()                                               # the same first epoch
     computed_in(dtype, jax_W, jax_loss)
     agreement = [check("loss", dtype, np.max(np.abs(jax_loss - loss) / np.abs(loss)))]
@@ -294,12 +298,12 @@ def worker(args):
     sizes = SIZES["quick" if args.quick else "full"]
     records = []
     for kind, case in (("train", train_case), ("sim", sim_case)):
-        for n_inst, n_items in sizes[kind]:
-            for dtype in DTYPES:
+        for n_inst, n_items in sizes[kind] if kind in args.kinds else []:
+            for dtype in args.dtypes:
                 agreement, times = case(peer, n_inst, n_items, dtype, args.repeats)
                 records.append(dict(
                     workload=kind, instances=n_inst, items=n_items, dtype=dtype,
-                    erpsim_dtype="float64" if kind == "train" else dtype, threads=threads,
+                    erpsim_dtype=dtype, threads=threads,
                     cpus=cpus, numba_threads=numba.get_num_threads(), agreement=agreement,
                     erpsim_s=statistics.median(times["erpsim"]),
                     jax_s=statistics.median(times["jax"]), times=times))
@@ -338,7 +342,8 @@ def spawn(args, *extra):
     """Run this script as a worker with ``extra`` options; its JSON result."""
     command = [sys.executable, str(Path(__file__).resolve()), "--peers", str(args.peers),
                "--repeats", str(args.repeats), "--memory-repeats", str(args.memory_repeats),
-               "--memory-instances", str(args.memory_instances), *extra]
+               "--memory-instances", str(args.memory_instances), "--kinds", *args.kinds,
+               "--dtypes", *args.dtypes, *extra]
     if args.quick:
         command.append("--quick")
     done = subprocess.run(command, capture_output=True, text=True)
@@ -362,8 +367,8 @@ def print_header(args):
     print(f"peer      {Path(args.peers) / PEER_FILE}")
     print(f"workloads train {sizes['train']}, sim {sizes['sim']} (instances, items), 40 ticks;"
           f" threads {args.threads}; median of {args.repeats}, erpsim and JAX alternated")
-    print("note      erpsim trains in float64 only: float32 training rows time JAX float32 "
-          "against erpsim float64 (f64*);\n          JAX float32 = float32 inputs and state "
+    print("note      erpsim float32 training = float32 gradients, float64 weights and Adam;"
+          "\n          JAX float32 = float32 inputs and state "
           "under jax_enable_x64 (set by the peer), result dtypes checked\n")
 
 
@@ -439,6 +444,10 @@ def parse(argv):
     parser.add_argument("--json", type=Path, help="write the raw numbers here")
     parser.add_argument("--plot", type=Path, help="draw cost against instances x items here (PNG)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test)")
+    parser.add_argument("--kinds", nargs="+", choices=("train", "sim"), default=["train", "sim"],
+                        help="workloads to run (default: both)")
+    parser.add_argument("--dtypes", nargs="+", choices=DTYPES, default=list(DTYPES),
+                        help="precisions to run (default: both)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--memory-case", nargs=2, metavar=("ENGINE", "DTYPE"),
                         help=argparse.SUPPRESS)
@@ -468,7 +477,7 @@ def main(argv=None):
     print_header(args)
     records = sum((spawn(args, "--worker", "--threads", str(n)) for n in args.threads), [])
     memory = [spawn(args, "--memory-case", engine, dtype, "--threads", str(max(args.threads)))
-              for dtype in DTYPES for engine in ("erpsim", "jax")] if args.memory_instances else []
+              for dtype in args.dtypes for engine in ("erpsim", "jax")] if args.memory_instances else []
     for threads, cpus in sorted({(r["threads"], r["cpus"]) for r in records}):
         if cpus < threads:
             print(f"warning    {threads} threads asked, only {cpus} CPUs usable")

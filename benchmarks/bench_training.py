@@ -42,14 +42,20 @@ def default_targets(net, patterns, weights, schedule):
     return Targets(patterns, weights, at, np.zeros_like(at), net.arch.semantic_slice)
 
 
-def epoch_timer(module, net, x, patterns, weights, schedule):
+def epoch_timer(module, net, x, patterns, weights, schedule, dtype="float64"):
+    """One training epoch of ``net`` as :func:`erpsim.training.train` runs it: gradients
+    in ``dtype`` (float32: the weights cast for the gradient, as
+    ``TrainingSettings(dtype="float32")`` does), Adam and the sign projection in float64."""
     dynamics = _grad_params(net, None, schedule)
     targets = default_targets(net, patterns, weights, schedule)
     opt = Adam([net.W, net.b], lr=0.03)
+    real = np.dtype(dtype)
 
     def epoch():
-        loss, dW, db = module.loss_and_grad(net.W, net.b, x, targets, schedule, net.arch.mask,
-                                            dynamics, blocks=net.arch.blocks)
+        loss, dW, db = module.loss_and_grad(net.W.astype(real, copy=False),
+                                            net.b.astype(real, copy=False), x, targets,
+                                            schedule, net.arch.mask, dynamics,
+                                            blocks=net.arch.blocks)
         opt.step([dW, db])
         project_signs(net.W, net.arch)
     return epoch
@@ -93,10 +99,11 @@ def main():
     weights = item_weights(lexicon)
     schedule = make_schedule(config, 1)
     results = {}
-    for name, module in (("numba", cpu), ("numpy", reference)):
+    for name, module, dtype in (("numba", cpu, "float64"), ("numba32", cpu, "float32"),
+                                ("numpy", reference, "float64")):
         net = erpsim.Network.initialize(config, 1, rng=0)
-        results[name] = median_seconds(epoch_timer(module, net, x, patterns, weights, schedule),
-                                       args.repeats)
+        results[name] = median_seconds(epoch_timer(module, net, x, patterns, weights, schedule,
+                                                   dtype), args.repeats)
     t_torch, torch_note = torch_seconds(len(lexicon), schedule.n_ticks, args.repeats, args.threads)
     print(f"date {datetime.date.today()}  machine {cpu_model()}, "
           f"{os.cpu_count()} cores, numba threads {numba.get_num_threads()}")
@@ -104,6 +111,9 @@ def main():
     print(f"one epoch, {len(lexicon)} items x {schedule.n_ticks} ticks, float64:")
     print(f"  numba  {results['numba'] * 1e3:8.2f} ms")
     print(f"  numpy  {results['numpy'] * 1e3:8.2f} ms   numba speed-up {results['numpy'] / results['numba']:.1f}x")
+    print(f"  numba, float32 gradients (TrainingSettings(dtype='float32')) "
+          f"{results['numba32'] * 1e3:8.2f} ms   speed-up over float64 "
+          f"{results['numba'] / results['numba32']:.2f}x")
     if t_torch is None:
         print(f"  torch  skipped ({torch_note})")
     else:

@@ -69,6 +69,19 @@ def test_tile_layout(n_inst, n_items, expected):
     assert n_tiles * width >= n_items > (n_tiles - 1) * width
 
 
+@pytest.mark.parametrize("n_inst,n_items,expected", [
+    (1, 100, (2, 64)),       # 50 items a tile, padded to a multiple of 16 in float32
+    (10, 200, (1, 208)),
+    (1, 20, (2, 10)),        # narrow tiles are not padded
+    (1, 34, (2, 32)),        # 17 items a tile
+])
+def test_float32_tiles_are_padded(n_inst, n_items, expected):
+    """Padded columns carry no item: the float32 agreement tests (tests/test_float32.py,
+    70 items: tiles of 35 padded to 48) hold the results to the reference."""
+    assert tile_layout(n_inst, n_items, dtype=np.float32) == expected
+    assert tile_layout(n_inst, n_items) == tile_layout(n_inst, n_items, dtype=np.float64)
+
+
 def test_shared_prefix_length():
     assert shared_prefix_length([False, False, True, False]) == 2
     assert shared_prefix_length([True, False]) == 0

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, prange
 
 from erpsim.engine import equations
-from erpsim.engine.logistic import logistic
+from erpsim.engine.logistic import cast_like, logistic
 
 # the model's update (erpsim.engine.equations), inlined into the vectorised loops
 _integrate_one = njit(inline="always", error_model="numpy")(equations.integrate)
@@ -34,20 +34,28 @@ _envelope_cap = njit(inline="always", error_model="numpy")(equations.envelope_ca
 
 MAX_TILE = 256
 MIN_TASKS = 2
+#: float32 tiles wider than this are padded to a multiple of it (AVX-512: 16 lanes).
+F32_LANES = 16
 
 
-def tile_layout(n_inst, n_items, min_tasks=None):
+def tile_layout(n_inst, n_items, min_tasks=None, dtype=np.float64):
     """Tiles per instance and tile width: as wide as possible (up to ``MAX_TILE``
     items), with at least ``min_tasks`` tasks in all (default ``MIN_TASKS``) so that a
     single instance still spreads over a few cores.
 
-    The layout depends only on the problem's size, never on the number of threads:
-    the rounding of the training's sums depends on it, and the same seed must give the
-    same numbers on every machine.
+    The layout depends only on the problem's size (and dtype), never on the number of
+    threads: the rounding of the training's sums depends on it, and the same seed must
+    give the same numbers on every machine. In float32 a tile wider than
+    :data:`F32_LANES` is padded to a multiple of it (columns without an item, which
+    carry no input, no target and no gradient): the item loops then have no scalar
+    remainder, which made a 50-item tile slower than a 64-item one.
     """
     min_tasks = MIN_TASKS if min_tasks is None else min_tasks
     n_tiles = max(-(-n_items // MAX_TILE), min(-(-min_tasks // n_inst), n_items))
-    return n_tiles, -(-n_items // n_tiles)
+    width = -(-n_items // n_tiles)
+    if np.dtype(dtype) == np.float32 and width > F32_LANES:
+        width = -(-width // F32_LANES) * F32_LANES
+    return n_tiles, width
 
 
 def shared_prefix_length(stim):
@@ -73,14 +81,44 @@ def _envelope_row(s, y, clock, below, run_below, env_table, theta, clock_start, 
 
 
 @njit(cache=True, fastmath={"contract"}, error_model="numpy")
+def _add_column(W, i, d0, d1, s0, s1, y, inp):
+    """:func:`_add_block` for a one-item tile (the shared ticks, small calls), in its
+    order of operations (the same numbers bit for bit), the sums held in registers: a
+    quarter faster than the item loop of length 1."""
+    s4 = s0 + (s1 - s0) // 4 * 4
+    d2 = d0 + (d1 - d0) // 2 * 2
+    for d in range(d0, d2, 2):
+        acc0, acc1 = inp[d, 0], inp[d + 1, 0]
+        for s in range(s0, s4, 4):
+            v0, v1, v2, v3 = y[s, 0], y[s + 1, 0], y[s + 2, 0], y[s + 3, 0]
+            acc0 += (W[i, d, s] * v0 + W[i, d, s + 1] * v1) + (W[i, d, s + 2] * v2
+                                                                + W[i, d, s + 3] * v3)
+            acc1 += (W[i, d + 1, s] * v0 + W[i, d + 1, s + 1] * v1) + (
+                W[i, d + 1, s + 2] * v2 + W[i, d + 1, s + 3] * v3)
+        for s in range(s4, s1):
+            acc0 += W[i, d, s] * y[s, 0]
+            acc1 += W[i, d + 1, s] * y[s, 0]
+        inp[d, 0], inp[d + 1, 0] = acc0, acc1
+    for d in range(d2, d1):
+        acc0 = inp[d, 0]
+        for s in range(s0, s1):
+            acc0 += W[i, d, s] * y[s, 0]
+        inp[d, 0] = acc0
+
+
+@njit(cache=True, fastmath={"contract"}, error_model="numpy")
 def _add_block(W, i, d0, d1, s0, s1, y, inp):
     """inp[d, :] += Σ_s W[i, d, s] y[s, :] for d in [d0, d1), s in [s0, s1).
 
     Two destination rows and four source rows at a time; the innermost loop runs over
     the tile's items (contiguous), which LLVM vectorises. ``contract`` allows fused
-    multiply-adds; the summation order is fixed (no ``reassoc``).
+    multiply-adds; the summation order is fixed (no ``reassoc``). A one-item tile (the
+    shared ticks) goes to :func:`_add_column`.
     """
     width = y.shape[1]
+    if width == 1:
+        _add_column(W, i, d0, d1, s0, s1, y, inp)
+        return
     s4 = s0 + (s1 - s0) // 4 * 4
     d2 = d0 + (d1 - d0) // 2 * 2
     for d in range(d0, d2, 2):
@@ -116,7 +154,10 @@ def _integrate(net, inp, s, y, sig, dt_unit, out_mask):
     Input-integrating units: net ← (1 - dt) net + dt inp and s ← σ(net).
     Output-integrating units: net ← inp, sig ← σ(net) and s ← (1 - dt) y + dt sig, ``y``
     holding the previous outputs. ``sig`` is written for output-integrating units only.
+    Computed in the precision of ``dt_unit`` (float32: float32 throughout, logistic
+    included).
     """
+    one = cast_like(1.0, dt_unit)
     for u in range(net.shape[0]):
         dt = dt_unit[u]
         net_u, inp_u, s_u = net[u], inp[u], s[u]
@@ -127,10 +168,10 @@ def _integrate(net, inp, s, y, sig, dt_unit, out_mask):
                 net_u[k] = v
                 sv = logistic(v)
                 sig_u[k] = sv
-                s_u[k] = _integrate_output(y_u[k], sv, dt, 1.0)
+                s_u[k] = _integrate_output(y_u[k], sv, dt, one)
         else:
             for k in range(net_u.shape[0]):
-                v = _integrate_one(net_u[k], inp_u[k], dt, 1.0)
+                v = _integrate_one(net_u[k], inp_u[k], dt, one)
                 net_u[k] = v
                 s_u[k] = logistic(v)
 
@@ -364,7 +405,7 @@ def simulate(W, b, x, stim, reset, dynamics, *, group_index, n_groups, record_un
     means = np.empty((n_inst, n_items, n_ticks, len(record_groups)), dtype=W.dtype)
     shape = (n_inst, n_items, n_ticks, n_units) if record_units else (0, 0, 0, 0)
     units = np.empty(shape, dtype=W.dtype)
-    n_tiles, width = tile_layout(n_inst, n_items)
+    n_tiles, width = tile_layout(n_inst, n_items, dtype=W.dtype)
     d = dynamics
     with _threads(threads_for(n_inst, n_items)):
         simulate_kernel(W, b, np.ascontiguousarray(x, dtype=W.dtype),

@@ -10,6 +10,13 @@ long dot product per connection over the stored (tick, item) history
 the simulation; there the previous outputs are the same for every item, so their
 weight gradient only needs the item sum of ``g``. Every task accumulates into its own
 gradient slot; the slots are summed per instance after.
+
+Precision: the kernel computes in the dtype of ``W`` (numba compiles it once per dtype).
+In float32 the forward pass, the history and the backward pass are float32 (twice the
+SIMD lanes and half the memory traffic); each task's weight-gradient dot products are
+float32 too (over one tile's stored ticks and items), and they, the bias sums and the
+loss are added up in float64 (the gradient slots), so the gradient returned is float64
+whatever the dtype.
 """
 import math
 import threading
@@ -28,6 +35,7 @@ from erpsim.engine.cpu import (
     tile_layout,
     unit_arrays,
 )
+from erpsim.engine.logistic import cast_like
 
 EPS = 1e-12
 
@@ -37,13 +45,14 @@ def _dot_block(dW, d0, d1, s0, s1, A, B):
     """dW[d, s] += Σ_j A[d, j] B[s, j] for one projection, two rows by four columns at a
     time (``reassoc`` lets LLVM vectorise the sums; NaN handling is unchanged)."""
     n = A.shape[1]
+    zero = cast_like(0.0, A)
     s4 = s0 + (s1 - s0) // 4 * 4
     d2 = d0 + (d1 - d0) // 2 * 2
     for d in range(d0, d2, 2):
         a, c = A[d], A[d + 1]
         for s in range(s0, s4, 4):
             p, q, r, v = B[s], B[s + 1], B[s + 2], B[s + 3]
-            ap = aq = ar = av = cp = cq = cr = cv = 0.0
+            ap = aq = ar = av = cp = cq = cr = cv = zero
             for j in range(n):
                 aj, cj = a[j], c[j]
                 ap += aj * p[j]
@@ -73,7 +82,7 @@ def _dot_block(dW, d0, d1, s0, s1, A, B):
 @njit(cache=True, fastmath={"reassoc", "contract"}, error_model="numpy")
 def _dot_rows(dW, d, s, A, B):
     a, p = A[d], B[s]
-    acc = 0.0
+    acc = cast_like(0.0, A)
     for j in range(A.shape[1]):
         acc += a[j] * p[j]
     dW[d, s] += acc
@@ -91,20 +100,22 @@ def _through_tick(g, g_y, g_next, s, y, chained, clamped, in0, n_in, dt_unit, ou
     if not chained:
         g[:] = 0.0
         return
+    one = cast_like(1.0, g)
+    zero = cast_like(0.0, g)
     for u in range(g.shape[0]):
-        keep = 1.0 - dt_unit[u]
+        keep = one - dt_unit[u]
         clamped_u = clamped and in0 <= u < in0 + n_in
         if out_mask[u]:
             for k in range(g.shape[1]):
                 through = g_y[u, k] + keep * g_next[u, k]
-                g[u, k] = 0.0 if clamped_u or y[u, k] < s[u, k] else through
+                g[u, k] = zero if clamped_u or y[u, k] < s[u, k] else through
         elif clamped_u:
             for k in range(g.shape[1]):
                 g[u, k] = keep * g_next[u, k]
         else:
             for k in range(g.shape[1]):
                 sv = s[u, k]
-                through = 0.0 if y[u, k] < sv else g_y[u, k] * sv * (1.0 - sv)
+                through = zero if y[u, k] < sv else g_y[u, k] * sv * (one - sv)
                 g[u, k] = through + keep * g_next[u, k]
 
 
@@ -138,14 +149,16 @@ def _target_gradient(g, s, y, target, weights, k0, nk, s0, s1, shared, out_mask)
 @njit(cache=True, error_model="numpy")
 def _scaled_with_sums(g, dt_unit, out_mask, sig, gd, db):
     """gd ← h = dL/d(summed input): dt g (input-integrating units) or dt σ'(net) g
-    (output-integrating units, ``sig`` = σ(net)); db += the item sums of gd."""
+    (output-integrating units, ``sig`` = σ(net)); db += the item sums of gd (summed in
+    float64)."""
+    one = cast_like(1.0, g)
     for u in range(g.shape[0]):
         dt = dt_unit[u]
         total = 0.0
         if out_mask[u]:
             for k in range(g.shape[1]):
                 sv = sig[u, k]
-                gd[u, k] = (dt * (sv * (1.0 - sv))) * g[u, k]
+                gd[u, k] = (dt * (sv * (one - sv))) * g[u, k]
                 total += gd[u, k]
         else:
             for k in range(g.shape[1]):
@@ -156,7 +169,7 @@ def _scaled_with_sums(g, dt_unit, out_mask, sig, gd, db):
 
 @njit(cache=True)
 def _row_sums(a):
-    out = np.zeros((a.shape[0], 1))
+    out = np.zeros((a.shape[0], 1), dtype=a.dtype)
     for u in range(a.shape[0]):
         for k in range(a.shape[1]):
             out[u, 0] += a[u, k]
@@ -192,11 +205,12 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt_unit, 
         # forward; history of the shared ticks as one column, of the others in full
         column = new_state(n_units, 1, one)
         net1, y1, inp1, _, clock1, below1, run_below1, _ = column
-        prefix_prev = np.empty((n_units, n_prefix))
-        prefix_s = np.empty((n_prefix, n_units, 1))
-        prefix_y = np.empty((n_prefix, n_units, 1))
-        prefix_sig = np.zeros((n_prefix, n_units, 1))
-        no_drive = np.zeros((n_in, 1))
+        real = W.dtype
+        prefix_prev = np.empty((n_units, n_prefix), dtype=real)
+        prefix_s = np.empty((n_prefix, n_units, 1), dtype=real)
+        prefix_y = np.empty((n_prefix, n_units, 1), dtype=real)
+        prefix_sig = np.zeros((n_prefix, n_units, 1), dtype=real)
+        no_drive = np.zeros((n_in, 1), dtype=real)
         for t in range(n_prefix):
             if t == 0 or reset[t]:
                 reset_tile(net1, y1, below1, init_net_unit, init_out_unit, out_mask, theta)
@@ -223,10 +237,10 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt_unit, 
         # backward: the stored ticks item by item ...
         dW = dW_part[task]
         db = db_part[task]
-        g = np.zeros((n_units, width))
-        g_next = np.zeros((n_units, width))
-        g_y = np.zeros((n_units, width))
-        gd = np.empty((n_units, width))
+        g = np.zeros((n_units, width), dtype=real)
+        g_next = np.zeros((n_units, width), dtype=real)
+        g_y = np.zeros((n_units, width), dtype=real)
+        gd = np.empty((n_units, width), dtype=real)
         loss = 0.0
         for t in range(n_ticks - 1, n_prefix - 1, -1):
             _through_tick(g, g_y, g_next, s_hist[t - n_prefix], y_hist[t - n_prefix],
@@ -245,8 +259,8 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt_unit, 
         # goes through the same linear map, so the sum is carried as one column
         g_y_sum = _row_sums(g_y)
         g_next_sum = _row_sums(g_next)
-        g_sum = np.zeros((n_units, 1))
-        gd_prefix = np.empty((n_units, n_prefix))
+        g_sum = np.zeros((n_units, 1), dtype=real)
+        gd_prefix = np.empty((n_units, n_prefix), dtype=real)
         for t in range(n_prefix - 1, -1, -1):
             _through_tick(g_sum, g_y_sum, g_next_sum, prefix_s[t], prefix_y[t],
                           t + 1 < n_ticks and not reset[t + 1], False, in0, n_in, dt_unit,
@@ -289,20 +303,21 @@ def _kernel_targets(targets):
 _local = threading.local()
 
 
-def _workspace(n_tasks, n, n_late, width):
-    """Zeroed gradient slots and the history buffers, reused between calls of one thread.
+def _workspace(n_tasks, n, n_late, width, dtype=np.float64):
+    """Zeroed gradient slots (float64) and the history buffers (``dtype``), reused between
+    calls of one thread.
 
     The history is about 10 MB for the default network; allocating it afresh every
     epoch cost more (page faults) than a quarter of the epoch. Its third per-tick slot
     (σ(net)) is written only for output-integrating units, so its pages stay untouched
     under input integration.
     """
-    key = (n_tasks, n, n_late, width)
+    key = (n_tasks, n, n_late, width, np.dtype(dtype))
     if getattr(_local, "key", None) != key:
         _local.key = key
         _local.arrays = (np.zeros(n_tasks), np.zeros((n_tasks, n, n)), np.zeros((n_tasks, n)),
-                         np.empty((n_tasks, 2, n, n_late, width)),
-                         np.empty((n_tasks, 3, n_late, n, width)))
+                         np.empty((n_tasks, 2, n, n_late, width), dtype=dtype),
+                         np.empty((n_tasks, 3, n_late, n, width), dtype=dtype))
     loss_part, dW_part, db_part, by_unit, by_tick = _local.arrays
     loss_part[:] = 0.0
     dW_part[:] = 0.0
@@ -313,25 +328,33 @@ def _workspace(n_tasks, n, n_late, width):
 def loss_and_grad(W, b, x, targets, schedule, mask, dynamics, *, blocks, active=None):
     """Same interface and results as :func:`erpsim.training.reference.loss_and_grad`;
     ``blocks`` limits the sums to the projections that exist, inactive instances are
-    not computed. float64 only."""
+    not computed.
+
+    The computation runs in the dtype of ``W`` (float64 or float32; anything else is
+    taken as float64); the loss and gradients returned are float64 (see the module
+    docstring for what float32 sums in float32).
+    """
     target, weights, targets_at = _kernel_targets(targets)
     stim, reset, sem_slice = schedule.stim, schedule.reset, targets.sem_slice
     n_inst, n = b.shape
-    n_tiles, width = tile_layout(n_inst, x.shape[0])
+    real = np.float32 if np.asarray(W).dtype == np.float32 else np.float64
+    n_tiles, width = tile_layout(n_inst, x.shape[0], dtype=real)
     active = np.ones(n_inst, dtype=np.bool_) if active is None else np.asarray(active, dtype=np.bool_)
     n_late = len(stim) - shared_prefix_length(stim)
-    loss_part, dW_part, db_part, by_unit, by_tick = _workspace(n_inst * n_tiles, n, n_late, width)
+    loss_part, dW_part, db_part, by_unit, by_tick = _workspace(n_inst * n_tiles, n, n_late,
+                                                               width, real)
     f64 = np.float64
-    W = np.ascontiguousarray(W, dtype=f64)
+    W = np.ascontiguousarray(W, dtype=real)
     d = dynamics
-    grad_kernel(W, np.ascontiguousarray(np.swapaxes(W, 1, 2)), np.ascontiguousarray(b, dtype=f64),
-                np.ascontiguousarray(x, dtype=f64), np.ascontiguousarray(target, dtype=f64),
+    grad_kernel(W, np.ascontiguousarray(np.swapaxes(W, 1, 2)),
+                np.ascontiguousarray(b, dtype=real),
+                np.ascontiguousarray(x, dtype=real), np.ascontiguousarray(target, dtype=f64),
                 np.ascontiguousarray(weights, dtype=f64), np.asarray(stim, dtype=np.bool_),
                 np.asarray(reset, dtype=np.bool_), targets_at,
-                *unit_arrays(d, f64), bool(d.hard_clamp),
+                *unit_arrays(d, real), bool(d.hard_clamp),
                 d.input_slice.start, sem_slice.start, sem_slice.stop, n_tiles, width,
                 shared_prefix_length(stim), np.asarray(d.env_mask, dtype=np.bool_),
-                np.asarray(d.env_table, dtype=f64), f64(d.theta), int(d.clock_start),
+                np.asarray(d.env_table, dtype=real), real(d.theta), int(d.clock_start),
                 int(d.recovery), np.asarray(blocks, dtype=np.int64), active, loss_part,
                 dW_part, db_part, by_unit, by_tick)
     loss = loss_part.reshape(n_inst, n_tiles).sum(axis=1)
