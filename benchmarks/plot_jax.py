@@ -4,8 +4,8 @@
 
 Two log-log panels (simulation, one training epoch): wall-clock seconds (median) against
 the number of instance-items (instances x items, 40 ticks each). Colour: engine; line
-style: dtype (solid float64, dashed float32); marker: thread count. erpsim's training
-is float64 only, so its training panel has float64 lines only.
+style: dtype (solid float64, dashed float32); marker: thread count. Results saved before
+erpsim trained in float32 have float64 erpsim training lines only.
 """
 import argparse
 import json

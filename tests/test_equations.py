@@ -150,3 +150,22 @@ def test_equations_keep_float32():
     assert integrate(np.float32(2), np.float32(4), np.float32(0.25), one) == np.float32(2.5)
     assert integrate_output(np.float32(0.5), np.float32(0.9), np.float32(0.25),
                             one) == np.float32(0.6)
+
+
+@pytest.mark.parametrize("module, sources", [
+    ("erpsim.engine.cpu", ("engine/equations.py", "engine/logistic.py")),
+    ("erpsim.training.cpu", ("engine/cpu.py", "engine/equations.py", "engine/logistic.py")),
+])
+def test_cached_kernels_know_the_sources_they_inline(module, sources):
+    """numba's on-disk cache is keyed on the kernel's own file: after an edit of an
+    inlined source, the kernel file must change too (its recorded digest), or numba
+    would keep running the old equations."""
+    import hashlib
+    import importlib
+    from pathlib import Path
+
+    root = Path(importlib.import_module("erpsim").__file__).parent
+    digest = hashlib.sha256(b"".join((root / s).read_bytes() for s in sources)).hexdigest()
+    recorded = importlib.import_module(module).INLINED_SOURCES_SHA256
+    assert recorded == digest, (f"{module}.INLINED_SOURCES_SHA256 must be updated to "
+                                f"{digest!r} (an inlined source changed)")

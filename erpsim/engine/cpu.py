@@ -26,6 +26,12 @@ from numba import njit, prange
 from erpsim.engine import equations
 from erpsim.engine.logistic import cast_like, logistic
 
+#: SHA-256 of the sources that this module's cached kernels inline from other files
+#: (``engine/equations.py`` then ``engine/logistic.py``). numba's on-disk cache is keyed
+#: on this file only; a change there must change this value (``tests/test_equations.py``
+#: says the new one), which changes this file and makes numba recompile.
+INLINED_SOURCES_SHA256 = "a5669df25ae436f9bb4cb5764e2bf3e3cf26a8bba9912e8d99774e6b5a5ed2d5"
+
 # the model's update (erpsim.engine.equations), inlined into the vectorised loops
 _integrate_one = njit(inline="always", error_model="numpy")(equations.integrate)
 _integrate_output = njit(inline="always", error_model="numpy")(equations.integrate_output)

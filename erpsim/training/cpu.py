@@ -37,6 +37,11 @@ from erpsim.engine.cpu import (
 )
 from erpsim.engine.logistic import cast_like
 
+#: SHA-256 of the sources this module's cached kernels inline from other files
+#: (``engine/cpu.py``, ``engine/equations.py``, ``engine/logistic.py``); see
+#: :data:`erpsim.engine.cpu.INLINED_SOURCES_SHA256`.
+INLINED_SOURCES_SHA256 = "97c5c57c3765a8cece3b710d7bceb3b1655baf0cbcc040ba73c4517afc8a1348"
+
 EPS = 1e-12
 
 
