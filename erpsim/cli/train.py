@@ -122,7 +122,7 @@ def unconverged(net):
         return None
     listed = ", ".join(f"{i} ({a:.1%})" for i, a in low)
     return (f"NOT CONVERGED: {len(low)} of {len(accuracy)} instance(s) below 100% accuracy "
-            f"after {net.meta['epochs']} epochs: instance {listed}")
+            f"at the last check (epoch {net.meta['epochs']}, counted from 0): instance {listed}")
 
 
 def interrupted_message(prog, checkpoint):
