@@ -13,8 +13,9 @@ Times, on both CPU backends in the same run (warm-up and compilation excluded, m
   single presentation on numba.
 
 It prints the speed-up of numba over the batched NumPy reference and the achieved
-floating-point rate as a fraction of this machine's float64 matrix-multiply rate
-(``numpy.matmul`` of two 2000 x 2000 matrices, all threads), measured in the same run.
+floating-point rate as a fraction of this machine's matrix-multiply rate in the same
+dtype (``--dtype``, float64 by default; ``numpy.matmul`` of two 2000 x 2000 matrices,
+all threads), measured in the same run.
 
 The numba backend computes the ticks before stimulus onset once per tile instead of
 once per item (they do not depend on the item). Its rate is therefore given twice:
@@ -58,10 +59,11 @@ def median_time(fn, repeats, warmup=1):
     return statistics.median(times), min(times), max(times)
 
 
-def matmul_rate(n=2000, repeats=5):
-    """float64 matmul rate of this machine in flop/s (median over repeats, all threads)."""
+def matmul_rate(n=2000, repeats=5, dtype="float64"):
+    """matmul rate of this machine in ``dtype``, flop/s (median over repeats, all threads)."""
     rng = np.random.default_rng(0)
-    a, b = rng.standard_normal((n, n)), rng.standard_normal((n, n))
+    a = rng.standard_normal((n, n)).astype(dtype)
+    b = rng.standard_normal((n, n)).astype(dtype)
     med, best, _ = median_time(lambda: a @ b, repeats)
     return 2.0 * n ** 3 / med, 2.0 * n ** 3 / best
 
@@ -70,6 +72,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--instances", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                        help="precision of the simulations and of the matmul baseline")
     args = parser.parse_args(argv)
 
     import numba
@@ -99,8 +103,8 @@ def main(argv=None):
     print(f"flops     2 x {connections} connections + 10 x {arch.n_units} units = "
           f"{flops_item_tick} per item-tick")
 
-    peak, peak_best = matmul_rate()
-    print(f"matmul    float64 2000x2000: {peak / 1e9:.1f} GFLOP/s median "
+    peak, peak_best = matmul_rate(dtype=args.dtype)
+    print(f"matmul    {args.dtype} 2000x2000: {peak / 1e9:.1f} GFLOP/s median "
           f"({peak_best / 1e9:.1f} best), all threads")
     print(f"repeats   median of {args.repeats} after a warm-up run\n")
 
@@ -123,7 +127,8 @@ def main(argv=None):
         results = {}
         for backend in ("numpy", "numba"):
             def call(backend=backend):
-                return run(net, x, schedule, envelope=envelope, backend=backend)[0]
+                return run(net, x, schedule, envelope=envelope, backend=backend,
+                           dtype=args.dtype)[0]
             results[backend] = call()  # also compiles numba (excluded from timings)
             med, best, _ = median_time(call, args.repeats, warmup=1)
             rate = executed[backend] / med
@@ -135,8 +140,8 @@ def main(argv=None):
               f"   (max |numba - numpy| = {diff:.1e})")
 
     schedule = make_schedule(config, 1)
-    med, best, _ = median_time(lambda: erpsim.simulate(net, lexicon, backend="numba"),
-                               args.repeats)
+    med, best, _ = median_time(lambda: erpsim.simulate(net, lexicon, backend="numba",
+                                                       dtype=args.dtype), args.repeats)
     n_prefix = shared_prefix_length(schedule.stim)
     n_tiles, _ = tile_layout(args.instances, len(lexicon))
     kernel = flops_item_tick * args.instances * (
