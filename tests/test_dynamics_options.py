@@ -16,6 +16,7 @@ from erpsim.model.config import GROUPS
 from erpsim.training import reference as grad_ref
 from erpsim.training.trainer import _grad_params, target_ticks
 from erpsim.training.targets import Targets
+from gradcheck import finite_difference_errors  # noqa: E402  (tests/ helper)
 
 ENVELOPES = {
     "none": None,
@@ -210,22 +211,7 @@ def test_gradient_matches_finite_differences(case, backend):
     def numeric(W, b):
         return grad_ref.loss_and_grad(W, b, *args, **kw)[0]
 
-    h = 1e-4   # central differences, as tests/test_training.py
-    gen = np.random.default_rng(0)
-    where = np.argwhere(net.arch.mask)
-    errors = []
-    for d, s in where[gen.choice(len(where), 25, replace=False)]:
-        Wp, Wm = net.W.copy(), net.W.copy()
-        Wp[:, d, s] += h
-        Wm[:, d, s] -= h
-        fd = (numeric(Wp, net.b) - numeric(Wm, net.b)) / (2 * h)
-        errors.append(np.abs(fd - dW[:, d, s]).max() / max(np.abs(fd).max(), 1e-3))
-    for u in range(0, net.n_units, 3):
-        bp, bm = net.b.copy(), net.b.copy()
-        bp[:, u] += h
-        bm[:, u] -= h
-        fd = (numeric(net.W, bp) - numeric(net.W, bm)) / (2 * h)
-        errors.append(np.abs(fd - db[:, u]).max() / max(np.abs(fd).max(), 1e-3))
+    errors = finite_difference_errors(numeric, net, dW, db)
     assert max(errors) < 1e-5
 
 

@@ -12,6 +12,7 @@ from erpsim.engine import make_schedule, registry
 from erpsim.training import TrainingSettings, train
 from erpsim.training.targets import Targets, blank_ticks, stimulus_spans, target_ticks
 from erpsim.training.trainer import CheckpointMismatch, prepare_problem, run_identity
+from gradcheck import finite_difference_errors as shared_finite_difference_errors  # noqa: E402
 
 TINY = erpsim.ModelConfig(n_auto=6, n_hidden=8, n_sem=8, n_blank=3, n_stim=6, n_targets=2)
 TINY_SETTINGS = dict(check_every=10, n_active=2, pretrain_epochs=5)
@@ -25,23 +26,7 @@ def finite_difference_errors(module, net, args, params, n_weights=20):
     """Relative errors of ``module``'s dW and db against central differences of its loss."""
     loss_of = lambda W, b: module.loss_and_grad(W, b, *args, **params)[0]  # noqa: E731
     _, dW, db = module.loss_and_grad(net.W, net.b, *args, **params)
-    h = 1e-4
-    gen = np.random.default_rng(0)
-    where = np.argwhere(net.arch.mask)
-    errors = []
-    for d, s in where[gen.choice(len(where), n_weights, replace=False)]:
-        Wp, Wm = net.W.copy(), net.W.copy()
-        Wp[:, d, s] += h
-        Wm[:, d, s] -= h
-        numeric = (loss_of(Wp, net.b) - loss_of(Wm, net.b)) / (2 * h)
-        errors.append(np.abs(numeric - dW[:, d, s]).max() / max(np.abs(numeric).max(), 1e-3))
-    for u in range(0, net.n_units, 3):
-        bp, bm = net.b.copy(), net.b.copy()
-        bp[:, u] += h
-        bm[:, u] -= h
-        numeric = (loss_of(net.W, bp) - loss_of(net.W, bm)) / (2 * h)
-        errors.append(np.abs(numeric - db[:, u]).max() / max(np.abs(numeric).max(), 1e-3))
-    return errors
+    return shared_finite_difference_errors(loss_of, net, dW, db, n_weights=n_weights)
 
 
 @pytest.mark.parametrize("backend", TRAINERS)

@@ -10,6 +10,7 @@ from erpsim.training import cpu as grad_cpu
 from erpsim.training import reference as grad_ref
 from erpsim.training.targets import Targets, target_ticks
 from erpsim.training.trainer import _grad_params
+from gradcheck import finite_difference_errors  # noqa: E402  (tests/ helper)
 
 SMALL = dict(n_auto=5, n_hidden=6, n_sem=7, n_blank=3, n_stim=6, n_targets=3)
 
@@ -60,24 +61,8 @@ def test_gradient_matches_finite_differences(name, changes, envelope):
     if envelope is not None:
         fw = grad_ref.forward(net.W, net.b, args[0], args[2].stim, args[2].reset, args[-1])
         assert fw["capped"].any(), "the envelope must cap some units for this test to mean anything"
-    h = 1e-4   # central differences: truncation O(h^2); smaller h is dominated by round-off
-    gen = np.random.default_rng(0)
-    where = np.argwhere(net.arch.mask)
-    errors = []
-    for d, s in where[gen.choice(len(where), 25, replace=False)]:
-        Wp, Wm = net.W.copy(), net.W.copy()
-        Wp[:, d, s] += h
-        Wm[:, d, s] -= h
-        numeric = (grad_ref.loss_and_grad(Wp, net.b, *args, **params)[0]
-                   - grad_ref.loss_and_grad(Wm, net.b, *args, **params)[0]) / (2 * h)
-        errors.append(np.abs(numeric - dW[:, d, s]).max() / max(np.abs(numeric).max(), 1e-3))
-    for u in range(0, net.n_units, 3):
-        bp, bm = net.b.copy(), net.b.copy()
-        bp[:, u] += h
-        bm[:, u] -= h
-        numeric = (grad_ref.loss_and_grad(net.W, bp, *args, **params)[0]
-                   - grad_ref.loss_and_grad(net.W, bm, *args, **params)[0]) / (2 * h)
-        errors.append(np.abs(numeric - db[:, u]).max() / max(np.abs(numeric).max(), 1e-3))
+    errors = finite_difference_errors(
+        lambda W, b: grad_ref.loss_and_grad(W, b, *args, **params)[0], net, dW, db)
     assert max(errors) < 1e-5
 
 
