@@ -211,6 +211,57 @@ def default_candidates():
                  "3 of 50 (the findings' best input-integration variant)",
                  {"integration": None, "dt": None, "init_output": None, "n_blank": 2,
                   "init_net": -2.0}, {"target_window": None}),
+        *sparse_input_candidates(),
+    ]
+
+
+#: The protocol of ``input-dt03-sparse``: input integration at the package's dt (0.3),
+#: 2 blank ticks, every net input starting at -2, 3 of 50 features, last-5-tick targets.
+SPARSE_INPUT_CONFIG = {"n_blank": 2, "init_net": -2.0}
+SPARSE_INPUT_TRAINING = {"n_active": 3}
+_POOLS = ("OI", "AI", "HI", "SI")
+
+
+def _sparse_input(name, description, config=None, training=None):
+    """A variation of ``input-dt03-sparse`` (:data:`SPARSE_INPUT_CONFIG`)."""
+    return Candidate(name, {**SPARSE_INPUT_CONFIG, **(config or {})},
+                     {**SPARSE_INPUT_TRAINING, **(training or {})}, description)
+
+
+def sparse_input_candidates():
+    """The second round: one or two factors of ``input-dt03-sparse`` at a time.
+
+    Aimed at what its confirmation missed (docs/calibration.md): the onset value
+    (blank length, initial net input), the rise a tick late (dt), the transient's
+    size (slower pools), per-instance repetition (target window, zero blank targets)
+    and the neighbourhood effect (meanings shared by neighbours).
+
+    Returns
+    -------
+    list of Candidate
+    """
+    return [
+        _sparse_input("sp-blank3", "input-dt03-sparse with 3 blank ticks", {"n_blank": 3}),
+        _sparse_input("sp-blank4", "input-dt03-sparse with 4 blank ticks", {"n_blank": 4}),
+        _sparse_input("sp-net1", "input-dt03-sparse, initial net input -1", {"init_net": -1.0}),
+        _sparse_input("sp-net15", "input-dt03-sparse, initial net input -1.5",
+                      {"init_net": -1.5}),
+        _sparse_input("sp-net3", "input-dt03-sparse, initial net input -3", {"init_net": -3.0}),
+        _sparse_input("sp-blank4-net15", "4 blank ticks, initial net input -1.5",
+                      {"n_blank": 4, "init_net": -1.5}),
+        _sparse_input("sp-dt035", "input-dt03-sparse at dt 0.35", {"dt": 0.35}),
+        _sparse_input("sp-si-dt02", "input-dt03-sparse, semantic pool dt 0.2",
+                      {"dt_groups": {"SI": 0.2}}),
+        _sparse_input("sp-pools-dt02", "input-dt03-sparse, pools dt 0.2",
+                      {"dt_groups": {g: 0.2 for g in _POOLS}}),
+        _sparse_input("sp-last2", "input-dt03-sparse, targets on ticks 18-19",
+                      training={"target_window": (18, 19)}),
+        _sparse_input("sp-late10", "input-dt03-sparse, targets on ticks 10-19",
+                      training={"target_window": (10, 19)}),
+        _sparse_input("sp-zero-blank", "input-dt03-sparse, zero targets on the blank",
+                      training={"blank_targets": True}),
+        _sparse_input("sp-neigh", "input-dt03-sparse, neighbours share features",
+                      training={"semantic_structure": "neighbours"}),
     ]
 
 
