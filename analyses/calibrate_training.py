@@ -6,14 +6,15 @@ calibration"; issue #14).
                                                    [--scheduler ADDRESS] [--out DIR]
     python analyses/calibrate_training.py confirm  [--top 3 | --candidates A B]
                                                    [--instances 10] [--epochs 6000]
-    python analyses/calibrate_training.py envelope [--candidate NAME]
+    python analyses/calibrate_training.py envelope [--candidate NAME | --model FILE]
     python analyses/calibrate_training.py list
 
 ``screen`` trains a few instances of every candidate protocol for a capped number of
 epochs and scores them (``OUT/screen/summary.csv``, ``targets.csv``, ``screen.png``);
 ``confirm`` trains the best screened candidates (those passing the 99%-reading gate) to
 criterion with at least 10 instances (``OUT/confirm/``); ``envelope`` re-searches the
-test-time envelope on the confirmed winner (``OUT/envelope/test_search.csv``). ``list``
+test-time envelope on the confirmed winner, or on a saved network with ``--model``
+(``OUT/envelope/test_search.csv``). ``list``
 prints the default candidates.
 
 Every stage runs on the sweep machinery: one resumable store per candidate
@@ -34,6 +35,8 @@ import matplotlib
 matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
+
+import erpsim  # noqa: E402
 
 from erpsim.io.datasets import load_published_words  # noqa: E402
 from erpsim.model.timebase import FIGURE_WINDOW, window_of  # noqa: E402
@@ -147,6 +150,9 @@ def stage_confirm(args):
 
 
 def stage_envelope(args):
+    if args.model is not None:
+        return search_envelopes(args, erpsim.Network.load(args.model), erpsim.load_lexicon(),
+                                Path(args.model).stem)
     name = args.candidate
     if name is None:
         confirm = pd.read_csv(Path(args.out) / "confirm" / "summary.csv")
@@ -157,6 +163,11 @@ def stage_envelope(args):
     network, lexicon = stacked(Path(args.out) / "confirm" / f"{name}.sweep")
     if network is None:
         raise ValueError(f"candidate {name!r} has no confirmed instances")
+    return search_envelopes(args, network, lexicon, name)
+
+
+def search_envelopes(args, network, lexicon, name):
+    """The test-time envelope grid on ``network``; writes OUT/envelope/test_search.csv."""
     config = network.config
     say(f"envelope: test-time envelope search on {name} ({network.n_instances} instances)")
     table = search_test_time(network, lexicon, grid=EnvelopeGrid(), progress=False,
@@ -172,6 +183,8 @@ def parse(argv):
     parser.add_argument("--candidates", nargs="+", default=None,
                         help="candidate names (default: all for screen, the best for confirm)")
     parser.add_argument("--candidate", default=None, help="envelope: the candidate to search")
+    parser.add_argument("--model", default=None,
+                        help="envelope: search on a saved network (.npz) instead of a candidate")
     parser.add_argument("--top", type=int, default=3, help="confirm: best screened candidates")
     parser.add_argument("--instances", type=int, default=None,
                         help="instances per candidate (screen 3, confirm 10)")

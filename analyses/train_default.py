@@ -1,6 +1,6 @@
-"""Train the shipped default instances (10 seeds) and save them to data/pretrained/.
+"""Train the shipped default instances (20 seeds) and save them to data/pretrained/.
 
-    python analyses/train_default.py [--instances 10] [--out data/pretrained/erp_default.npz]
+    python analyses/train_default.py [--instances 20] [--out data/pretrained/erp_default.npz]
 
 The configuration is ``erpsim.training_config()`` and the learning settings the package
 defaults (docs/model.md); the saved file carries ``erpsim.default_config()`` (the
@@ -59,7 +59,7 @@ def run(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instances", type=positive_int, default=10)
+    parser.add_argument("--instances", type=positive_int, default=20)
     parser.add_argument("--seed", type=nonnegative_int, default=0)
     parser.add_argument("--max-epochs", type=positive_int, default=TrainingSettings.max_epochs)
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent

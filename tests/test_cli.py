@@ -132,7 +132,7 @@ def test_simulate_untrained_fallback(tmp_path, lexicon_path, monkeypatch, capsys
         runs[name] = load_result(out / "serp.nc")
         assert "UNTRAINED" in capsys.readouterr().err
     ds = runs["a"]
-    assert ModelConfig.from_json(ds.attrs["config"]) == ModelConfig()
+    assert ModelConfig.from_json(ds.attrs["config"]) == erpsim.training_config()
     assert ds.sizes["instance"] == 2 and ds.sizes["item"] == 8
     xr.testing.assert_identical(runs["a"], runs["b"])
     assert not np.array_equal(runs["a"]["layer_mean"].values, runs["c"]["layer_mean"].values)

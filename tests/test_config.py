@@ -286,3 +286,41 @@ def test_per_group_values_are_read_only_and_default_spellings_collapse():
     for spelled_out in ({"integration": {"default": "input"}}, {"integration": {"S": "input"}},
                         {"dt_groups": {}}, {"init_output": {}}):
         assert ModelConfig(**spelled_out).to_json() == ModelConfig().to_json(), spelled_out
+
+
+# -- the package's default protocol --------------------------------------------------------
+def test_training_and_default_configs_carry_the_calibrated_protocol():
+    from erpsim.model.config import (CALIBRATED_PROTOCOL, default_config, default_envelope,
+                                     training_config)
+    train = training_config()
+    assert train.n_blank == CALIBRATED_PROTOCOL["n_blank"]
+    assert train.init_net == CALIBRATED_PROTOCOL["init_net"]
+    assert {g: train.dt_of(g) for g in CALIBRATED_PROTOCOL["dt_groups"]} == \
+        CALIBRATED_PROTOCOL["dt_groups"]
+    assert train.dt_of("S") == ModelConfig().dt                  # layers keep the base dt
+    assert train.envelope is None
+    alpha = default_config()
+    assert alpha.envelope == default_envelope()
+    assert alpha.replace(envelope=None) == train
+    assert training_config() != ModelConfig()                     # the field defaults differ
+
+
+def test_default_protocol_accepts_changes_and_validates_them():
+    from erpsim.model.config import default_config, training_config
+    small = training_config(n_hidden=12, n_blank=4)
+    assert (small.n_hidden, small.n_blank, small.init_net) == (12, 4, -2.0)
+    assert default_config(envelope=None) == training_config()
+    with pytest.raises(ValueError, match="n_blank"):
+        training_config(n_blank=-1)
+
+
+def test_a_new_network_uses_the_training_protocol():
+    from erpsim.model.config import training_config
+    from erpsim.model.network import Network
+    assert Network.initialize(None, 1, rng=0).config == training_config()
+
+
+def test_the_protocol_of_0_2_is_the_field_defaults():
+    from erpsim.model.config import PROTOCOL_V0_2
+    old = ModelConfig(**PROTOCOL_V0_2)
+    assert (old.n_blank, old.init_net, old.dt_groups) == (20, 0.0, None)

@@ -62,7 +62,7 @@ def _warn(message):
 
 def load_network(model=None, instances=None, seed=0):
     """The network to simulate and a one-line description of where it came from."""
-    from erpsim import ModelConfig, Network, load_pretrained
+    from erpsim import Network, load_pretrained
 
     if instances is not None and instances < 1:
         raise ValueError(f"--instances must be a positive integer, got {instances}")
@@ -76,7 +76,7 @@ def load_network(model=None, instances=None, seed=0):
             _warn(f"the pretrained network is not available ({err})")
         if net is None:
             n = 1 if instances is None else instances
-            net = Network.initialize(ModelConfig(), n, rng=seed)
+            net = Network.initialize(None, n, rng=seed)
             source = f"an untrained default network (seed {seed})"
             _warn("no trained network given (--model) and none pretrained: simulating an "
                   "UNTRAINED network with the default configuration")

@@ -50,7 +50,6 @@ from erpsim.eeg.bridge import (MS_PER_TICK, _check_mapping, eeg_condition_evoked
 from erpsim.eeg.conditions import match_conditions
 from erpsim.eeg.metrics import (affine_fit, null_summary, pearson_rows, phase_randomized,
                                 signed_fit, spectral_similarity)
-from erpsim.model.config import ModelConfig
 from erpsim.model.lexicon import load_lexicon
 from erpsim.model.network import Network
 from erpsim.model.pretrained import load_pretrained
@@ -775,6 +774,6 @@ def model_result(path=None, *, n_instances=4, rng=0, items=None):
            f"seed {rng}). Its sERP is not the model's N400; the numbers are placeholders.")
     warnings.warn(msg, UserWarning, stacklevel=2)
     print(msg, file=sys.stderr)
-    net = Network.initialize(ModelConfig(), n_instances=n_instances, rng=rng)
+    net = Network.initialize(None, n_instances=n_instances, rng=rng)
     return (simulate(net, items, presentations=2),
             f"UNTRAINED fresh network (n_instances={n_instances}, rng={rng})")

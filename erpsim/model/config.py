@@ -427,21 +427,57 @@ def default_envelope():
 
 
 #: Test-time base dynamics chosen by the calibration (stage 1); empty: the training
-#: conditions (ModelConfig() defaults) are kept, the only ones under which the trained
+#: conditions (:func:`training_config`) are kept, the only ones under which the trained
 #: items stay correct (docs/calibration.md).
 CALIBRATED_DYNAMICS = {}
 
+#: The inhibitory pools (unit groups), for per-group values.
+POOLS = ("OI", "AI", "HI", "SI")
 
-def training_config():
-    """The configuration the shipped instances were trained with (the ERP model)."""
-    return ModelConfig()
+#: The training protocol chosen by the training-time calibration (docs/calibration.md,
+#: "Training-time calibration"; docs/model.md, "The default protocol"), on top of the
+#: :class:`ModelConfig` field defaults: 2 blank ticks, every net input starting at -2
+#: (outputs σ(-2) = 0.12), and slower inhibitory pools (dt 0.2 against the layers' 0.3).
+#: Together with 3 of 50 active semantic features (``TrainingSettings.n_active``).
+CALIBRATED_PROTOCOL = {"n_blank": 2, "init_net": -2.0, "dt_groups": {g: 0.2 for g in POOLS}}
+
+#: The protocol of erpsim 0.2 and its shipped instances (``load_pretrained("erp_v0_2")``):
+#: the :class:`ModelConfig` field defaults (20 blank ticks, net inputs starting at 0,
+#: one dt for every group), trained with 5 of 50 active features.
+PROTOCOL_V0_2 = {}
 
 
-def default_config():
+def training_config(**changes):
+    """The configuration the shipped instances were trained with (the ERP model).
+
+    Parameters
+    ----------
+    **changes
+        :class:`ModelConfig` fields that replace the protocol's (e.g. ``n_hidden=20``).
+
+    Returns
+    -------
+    ModelConfig
+        The :class:`ModelConfig` field defaults with :data:`CALIBRATED_PROTOCOL`.
+    """
+    return ModelConfig(**{**CALIBRATED_PROTOCOL, **changes})
+
+
+def default_config(**changes):
     """The package's default model: the alpha model with the calibrated values.
 
     The shipped weights trained under :func:`training_config`, run with the calibrated
     initial state, inhibition gain and envelope; ``simulate(..., envelope=None)`` runs
     the same configuration without the envelope (the control).
+
+    Parameters
+    ----------
+    **changes
+        :class:`ModelConfig` fields that replace the default's.
+
+    Returns
+    -------
+    ModelConfig
     """
-    return ModelConfig(envelope=default_envelope(), **CALIBRATED_DYNAMICS)
+    return ModelConfig(**{**CALIBRATED_PROTOCOL, "envelope": default_envelope(),
+                          **CALIBRATED_DYNAMICS, **changes})

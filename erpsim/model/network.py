@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from erpsim.utils.atomic import atomic_write_bytes
-from erpsim.model.config import LAYERS, ModelConfig
+from erpsim.model.config import LAYERS, ModelConfig, training_config
 
 FORMAT_VERSION = 1
 CHAIN = (("O", "A"), ("A", "H"), ("H", "S"))
@@ -163,7 +163,7 @@ class Network:
         With an int seed ``s`` instance ``k`` is drawn from ``default_rng(1000 * s + k)``
         (so at most 1000 instances per int seed; pass a list of seeds for more).
         """
-        config = config or ModelConfig()
+        config = training_config() if config is None else config
         arch = Architecture(config)
         if not isinstance(n_instances, (int, np.integer)) or n_instances < 1:
             raise ValueError(f"n_instances must be a positive integer, got {n_instances!r}")

@@ -52,7 +52,8 @@ class TrainingSettings:
     check_every : int
         Epochs between accuracy checks (convergence, best-weights tracking, progress).
     n_active : int
-        Active features per semantic pattern (ignored with ``semantics``).
+        Active features per semantic pattern (ignored with ``semantics``). 3 of 50 in
+        the calibrated protocol (docs/calibration.md); erpsim 0.2 trained with 5.
     semantic_seed : int
         Seed of the semantic patterns (shared by all instances) and of the draw of
         ``n_trained`` items.
@@ -104,7 +105,7 @@ class TrainingSettings:
     pretrain_lr: float = 0.03
     check_every: int = 20
     rollback: float | None = 2.0
-    n_active: int = 5
+    n_active: int = 3
     semantic_seed: int = 2012
     with_envelope: bool = False
     backend: str = "numba"
