@@ -178,8 +178,8 @@ def _integrate(net, inp, s, y, sig, dt_unit, out_mask):
     Input-integrating units: net ← (1 - dt) net + dt inp and s ← σ(net).
     Output-integrating units: net ← inp, sig ← σ(net) and s ← (1 - dt) y + dt sig, ``y``
     holding the previous outputs. ``sig`` is written for output-integrating units only.
-    Computed in the precision of ``dt_unit`` (float32: float32 throughout, logistic
-    included).
+    ``y`` receives ``s`` too (in the same loop: no separate copy). Computed in the
+    precision of ``dt_unit`` (float32: float32 throughout, logistic included).
     """
     one = cast_like(1.0, dt_unit)
     for u in range(net.shape[0]):
@@ -192,12 +192,17 @@ def _integrate(net, inp, s, y, sig, dt_unit, out_mask):
                 net_u[k] = v
                 sv = logistic(v)
                 sig_u[k] = sv
-                s_u[k] = _integrate_output(y_u[k], sv, dt, one)
+                out = _integrate_output(y_u[k], sv, dt, one)
+                s_u[k] = out
+                y_u[k] = out
         else:
+            y_u = y[u]
             for k in range(net_u.shape[0]):
                 v = _integrate_one(net_u[k], inp_u[k], dt, one)
                 net_u[k] = v
-                s_u[k] = logistic(v)
+                out = logistic(v)
+                s_u[k] = out
+                y_u[k] = out
 
 
 @njit(cache=True)
@@ -233,8 +238,7 @@ def tick_tile(W, b, i, blocks, drive, stimulus, hard_clamp, in0, dt_unit, out_ma
         for j in range(n_in):
             for k in range(width):
                 inp[in0 + j, k] += drive[j, k]
-    _integrate(net, inp, s, y, sig, dt_unit, out_mask)
-    y[:] = s
+    _integrate(net, inp, s, y, sig, dt_unit, out_mask)     # y ← s as well
     if use_env:
         for u in range(n_units):
             if env_mask[u]:

@@ -40,7 +40,7 @@ from erpsim.engine.logistic import cast_like
 #: SHA-256 of the sources this module's cached kernels inline from other files
 #: (``engine/cpu.py``, ``engine/equations.py``, ``engine/logistic.py``); see
 #: :data:`erpsim.engine.cpu.INLINED_SOURCES_SHA256`.
-INLINED_SOURCES_SHA256 = "2fc17833f3a41fe8ed1c8c5378d47c625ed3eb1ef12905838c4365914c678a9b"
+INLINED_SOURCES_SHA256 = "ea5d316284e9f559bec7bfa9fd5dc5d13c20bda3daf0dd403a1aff23aaaeaf5a"
 
 EPS = 1e-12
 
