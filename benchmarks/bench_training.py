@@ -25,9 +25,8 @@ import numpy as np
 import erpsim
 from erpsim.engine import make_schedule
 from erpsim.model.semantics import random_semantics
-from erpsim.model.network import project_signs
 from erpsim.training import cpu, reference
-from erpsim.training.optim import Adam
+from erpsim.training.optim import Adam, sign_codes
 from erpsim.training.targets import Targets, target_ticks
 from erpsim.training.trainer import _grad_params, item_weights
 
@@ -45,10 +44,12 @@ def default_targets(net, patterns, weights, schedule):
 def epoch_timer(module, net, x, patterns, weights, schedule, dtype="float64"):
     """One training epoch of ``net`` as :func:`erpsim.training.train` runs it: gradients
     in ``dtype`` (float32: the weights cast for the gradient, as
-    ``TrainingSettings(dtype="float32")`` does), Adam and the sign projection in float64."""
+    ``TrainingSettings(dtype="float32")`` does), Adam and the sign projection in float64
+    (one fused pass, as :func:`erpsim.training.trainer.update` runs them)."""
     dynamics = _grad_params(net, None, schedule)
     targets = default_targets(net, patterns, weights, schedule)
     opt = Adam([net.W, net.b], lr=0.03)
+    signs = sign_codes(net.arch)
     real = np.dtype(dtype)
 
     def epoch():
@@ -56,8 +57,7 @@ def epoch_timer(module, net, x, patterns, weights, schedule, dtype="float64"):
                                             net.b.astype(real, copy=False), x, targets,
                                             schedule, net.arch.mask, dynamics,
                                             blocks=net.arch.blocks)
-        opt.step([dW, db])
-        project_signs(net.W, net.arch)
+        opt.step([dW, db], signs=signs)      # Adam and the sign projection, one pass
     return epoch
 
 

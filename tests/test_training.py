@@ -412,3 +412,57 @@ def test_train_default_script_refuses_to_save_an_unconverged_run(tmp_path, monke
     assert main(argv + ["--allow-unconverged"]) == 0
     assert erpsim.Network.load(out).meta["accuracy"][0] < 1.0
     assert (tmp_path / "SHA256SUMS.json").exists()
+
+
+def _numpy_adam_step(opt, grads, active):
+    """Adam's step as NumPy expressions (the fallback path), then project_signs."""
+    opt.t[active] += 1
+    t = np.maximum(opt.t, 1).astype(float)
+    c1, c2 = 1.0 - opt.beta1 ** t, 1.0 - opt.beta2 ** t
+    for p, g, m, v in zip(opt.params, grads, opt.m, opt.v):
+        opt._step_numpy(p, g, m, v, active, c1, c2)
+
+
+@pytest.mark.parametrize("ablation", [False, True])
+def test_compiled_adam_step_equals_the_numpy_step_bit_for_bit(ablation):
+    from erpsim.model.network import project_signs
+    from erpsim.training.optim import Adam, sign_codes
+
+    config = erpsim.training_config().replace(separate_inhibition=not ablation)
+    net = erpsim.Network.initialize(config, 4, rng=0)
+    rng = np.random.default_rng(3)
+    fused, plain = (Adam([net.W.copy(), net.b.copy()]) for _ in range(2))
+    fused.lr[:] = plain.lr[:] = [0.03, 0.01, 0.002, 0.05]    # per-instance rates
+    signs = sign_codes(net.arch)
+    for code in (0, 1, -1, 2):             # -0 and NaN at an absent, >= 0, <= 0, free weight
+        where = np.flatnonzero(signs == code)
+        if where.size:
+            for p in (fused.params[0], plain.params[0]):
+                p.reshape(4, -1)[0, where[:3]] = [-0.0, np.nan, -np.nan][:where.size]
+    for step in range(40):
+        active = rng.random(4) < 0.6 if step else np.ones(4, dtype=bool)
+        scale = 10.0 ** rng.integers(-12, 2, size=(4, 1, 1))   # tiny gradients too
+        grads = [rng.standard_normal(net.W.shape) * scale, rng.standard_normal(net.b.shape)]
+        grads[0][:, ~net.arch.mask] = 0.0
+        fused.step([g.copy() for g in grads], active, signs=signs)
+        _numpy_adam_step(plain, grads, active)
+        project_signs(plain.params[0], net.arch)
+        for a, b in zip(fused.params + fused.m + fused.v, plain.params + plain.m + plain.v):
+            assert np.array_equal(a.view(np.int64), b.view(np.int64)), step
+        assert np.array_equal(fused.t, plain.t)
+
+
+def test_adam_falls_back_to_numpy_for_other_layouts():
+    from erpsim.training.optim import Adam
+
+    rng = np.random.default_rng(0)
+    p = rng.standard_normal((3, 8, 5))
+    g = rng.standard_normal((3, 8, 5))
+    a, b = Adam([p.copy()]), Adam([np.asfortranarray(p)])
+    for active in (np.array([True, False, True]), None):
+        a.step([g], active)
+        b.step([np.asfortranarray(g)], active)
+    assert np.array_equal(a.params[0], b.params[0]) and np.array_equal(a.m[0], b.m[0])
+    c = Adam([p.astype(np.float32)])                        # float32: the NumPy step
+    c.step([g.astype(np.float32)])
+    assert c.params[0].dtype == np.float32 and np.isfinite(c.params[0]).all()

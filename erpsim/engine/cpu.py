@@ -89,21 +89,39 @@ def _envelope_row(s, y, clock, below, run_below, env_table, theta, clock_start, 
 @njit(cache=True, fastmath={"contract"}, error_model="numpy")
 def _add_column(W, i, d0, d1, s0, s1, y, inp):
     """:func:`_add_block` for a one-item tile (the shared ticks, small calls), in its
-    order of operations (the same numbers bit for bit), the sums held in registers: a
-    quarter faster than the item loop of length 1."""
+    order of operations (the same numbers bit for bit), the sums held in registers.
+    Four destination rows at a time (then two, then one): each row's sum is a chain of
+    dependent additions, and four independent chains keep the adder busy (a third
+    faster than two; 1.4x faster than the item loop of length 1)."""
     s4 = s0 + (s1 - s0) // 4 * 4
-    d2 = d0 + (d1 - d0) // 2 * 2
-    for d in range(d0, d2, 2):
+    dq = d0 + (d1 - d0) // 4 * 4
+    for d in range(d0, dq, 4):
+        w0, w1, w2, w3 = W[i, d], W[i, d + 1], W[i, d + 2], W[i, d + 3]
+        acc0, acc1, acc2, acc3 = inp[d, 0], inp[d + 1, 0], inp[d + 2, 0], inp[d + 3, 0]
+        for s in range(s0, s4, 4):
+            v0, v1, v2, v3 = y[s, 0], y[s + 1, 0], y[s + 2, 0], y[s + 3, 0]
+            acc0 += (w0[s] * v0 + w0[s + 1] * v1) + (w0[s + 2] * v2 + w0[s + 3] * v3)
+            acc1 += (w1[s] * v0 + w1[s + 1] * v1) + (w1[s + 2] * v2 + w1[s + 3] * v3)
+            acc2 += (w2[s] * v0 + w2[s + 1] * v1) + (w2[s + 2] * v2 + w2[s + 3] * v3)
+            acc3 += (w3[s] * v0 + w3[s + 1] * v1) + (w3[s + 2] * v2 + w3[s + 3] * v3)
+        for s in range(s4, s1):
+            v0 = y[s, 0]
+            acc0 += w0[s] * v0
+            acc1 += w1[s] * v0
+            acc2 += w2[s] * v0
+            acc3 += w3[s] * v0
+        inp[d, 0], inp[d + 1, 0], inp[d + 2, 0], inp[d + 3, 0] = acc0, acc1, acc2, acc3
+    d2 = dq + (d1 - dq) // 2 * 2
+    for d in range(dq, d2, 2):
+        w0, w1 = W[i, d], W[i, d + 1]
         acc0, acc1 = inp[d, 0], inp[d + 1, 0]
         for s in range(s0, s4, 4):
             v0, v1, v2, v3 = y[s, 0], y[s + 1, 0], y[s + 2, 0], y[s + 3, 0]
-            acc0 += (W[i, d, s] * v0 + W[i, d, s + 1] * v1) + (W[i, d, s + 2] * v2
-                                                                + W[i, d, s + 3] * v3)
-            acc1 += (W[i, d + 1, s] * v0 + W[i, d + 1, s + 1] * v1) + (
-                W[i, d + 1, s + 2] * v2 + W[i, d + 1, s + 3] * v3)
+            acc0 += (w0[s] * v0 + w0[s + 1] * v1) + (w0[s + 2] * v2 + w0[s + 3] * v3)
+            acc1 += (w1[s] * v0 + w1[s + 1] * v1) + (w1[s + 2] * v2 + w1[s + 3] * v3)
         for s in range(s4, s1):
-            acc0 += W[i, d, s] * y[s, 0]
-            acc1 += W[i, d + 1, s] * y[s, 0]
+            acc0 += w0[s] * y[s, 0]
+            acc1 += w1[s] * y[s, 0]
         inp[d, 0], inp[d + 1, 0] = acc0, acc1
     for d in range(d2, d1):
         acc0 = inp[d, 0]
@@ -160,8 +178,8 @@ def _integrate(net, inp, s, y, sig, dt_unit, out_mask):
     Input-integrating units: net ← (1 - dt) net + dt inp and s ← σ(net).
     Output-integrating units: net ← inp, sig ← σ(net) and s ← (1 - dt) y + dt sig, ``y``
     holding the previous outputs. ``sig`` is written for output-integrating units only.
-    Computed in the precision of ``dt_unit`` (float32: float32 throughout, logistic
-    included).
+    ``y`` receives ``s`` too (in the same loop: no separate copy). Computed in the
+    precision of ``dt_unit`` (float32: float32 throughout, logistic included).
     """
     one = cast_like(1.0, dt_unit)
     for u in range(net.shape[0]):
@@ -174,12 +192,17 @@ def _integrate(net, inp, s, y, sig, dt_unit, out_mask):
                 net_u[k] = v
                 sv = logistic(v)
                 sig_u[k] = sv
-                s_u[k] = _integrate_output(y_u[k], sv, dt, one)
+                out = _integrate_output(y_u[k], sv, dt, one)
+                s_u[k] = out
+                y_u[k] = out
         else:
+            y_u = y[u]
             for k in range(net_u.shape[0]):
                 v = _integrate_one(net_u[k], inp_u[k], dt, one)
                 net_u[k] = v
-                s_u[k] = logistic(v)
+                out = logistic(v)
+                s_u[k] = out
+                y_u[k] = out
 
 
 @njit(cache=True)
@@ -215,8 +238,7 @@ def tick_tile(W, b, i, blocks, drive, stimulus, hard_clamp, in0, dt_unit, out_ma
         for j in range(n_in):
             for k in range(width):
                 inp[in0 + j, k] += drive[j, k]
-    _integrate(net, inp, s, y, sig, dt_unit, out_mask)
-    y[:] = s
+    _integrate(net, inp, s, y, sig, dt_unit, out_mask)     # y ← s as well
     if use_env:
         for u in range(n_units):
             if env_mask[u]:

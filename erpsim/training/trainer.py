@@ -543,8 +543,13 @@ def update(network, problem, state, settings, grad=None):
         scale = np.minimum(1.0, settings.grad_clip / np.maximum(norm, 1e-300))
         dW *= scale[:, None, None]
         db *= scale[:, None]
-    state.opt.step([dW, db], state.active)
-    project_signs(network.W, network.arch)
+    # the sign projection in Adam's pass over the weights (the same numbers as
+    # project_signs) when the optimiser holds the network's own weight array
+    from erpsim.training.optim import sign_codes
+    fused = state.opt.params[0] is network.W
+    state.opt.step([dW, db], state.active, signs=sign_codes(network.arch) if fused else None)
+    if not fused:
+        project_signs(network.W, network.arch)
 
 
 def finish(network, problem, state, settings):
