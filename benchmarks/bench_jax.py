@@ -13,14 +13,14 @@ Workloads (instances x items; 40 ticks: 20 blank, then 20 stimulus ticks):
 
 - ``train IxK``: one full-batch BPTT epoch (forward, backward, Adam step, sign
   projection) on the first K trained items, I instances from
-  ``Network.initialize(training_config(), I, rng=0)``: erpsim's numba gradient with
+  ``Network.initialize(ModelConfig(), I, rng=0)``: erpsim's numba gradient with
   its Adam as ``bench_training.py`` runs it, against the peer's ``make_epoch``. The
   JAX state stays on the device between epochs (as a JAX training loop keeps it); the
   per-instance loss is brought to the host. In the float32 rows erpsim computes the
   gradient in float32 (``TrainingSettings(dtype="float32")``: forward and backward
   passes in float32, the weights and Adam in float64), JAX everything in float32.
 - ``sim IxK``: one presentation of the first K lexicon items, the ERP model (no
-  envelope), I instances tiled from the 10 shipped trained ones, end to end: float64
+  envelope), I instances tiled from the 10 instances of erpsim 0.2 (``erp_v0_2``), end to end: float64
   host arrays in, every group's mean per tick as a NumPy array out, ``(I, K, 40, 8)``
   (``erpsim.engine.run(..., dtype=...)`` against the peer's ``make_simulate``; the
   casts and the copy to the host are timed).
@@ -150,9 +150,15 @@ def pin_threads(n):
 
 
 # -- inputs ------------------------------------------------------------------------------
+#: The workload's network: erpsim 0.2's shipped instances and dynamics (the ModelConfig
+#: field defaults: 20 blank ticks, one dt for every group), which the peer implements
+#: (it has no per-group dt) and every table in benchmarks/README.md measured.
+BENCH_MODEL = "erp_v0_2"
+
+
 def shipped_instances(n):
-    """``n`` instances tiled from the 10 shipped trained ones (a Network)."""
-    shipped = erpsim.load_pretrained()
+    """``n`` instances tiled from the 10 trained ones of :data:`BENCH_MODEL` (a Network)."""
+    shipped = erpsim.load_pretrained(BENCH_MODEL)
     reps = -(-n // shipped.n_instances)
     return erpsim.Network.concatenate([shipped] * reps).select(np.arange(n))
 
@@ -274,7 +280,7 @@ def jax_epoch_call(peer, net, data, dtype):
 def train_case(peer, n_inst, n_items, dtype, repeats):
     """Check then time one training epoch of ``n_inst`` x ``n_items`` in ``dtype`` (erpsim:
     the gradient; its weights and Adam stay float64)."""
-    config = erpsim.training_config()
+    config = erpsim.ModelConfig()                      # the peer's dynamics (BENCH_MODEL)
     net = erpsim.Network.initialize(config, n_inst, rng=0)
     data = training_data(config, n_items)
     schedule = make_schedule(config, 1)

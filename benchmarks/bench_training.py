@@ -91,7 +91,7 @@ def main():
     args = parser.parse_args()
     import numba
     numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
-    config = erpsim.training_config()
+    config = erpsim.ModelConfig()       # erpsim 0.2's workload (40 ticks), as in the README
     lexicon = erpsim.load_lexicon().trained
     coding = erpsim.model.coding.get_coding(config.coding)
     x = coding.encode(list(lexicon.items))

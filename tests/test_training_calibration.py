@@ -195,6 +195,18 @@ def test_gate_comes_before_pattern_and_score():
     assert ranked["rank"].tolist()[:3] == [1, 2, 3] and ranked["rank"].iloc[3:].isna().all()
 
 
+def test_a_mean_of_shares_at_99_percent_passes_the_gate():
+    """(0.97 + 1 + 1) / 3 is 0.98999999999999999 in floating point: it reads 99%."""
+    from erpsim.paper.calibration import reads_enough
+    mean = np.mean([0.97, 1.0, 1.0])
+    assert mean < 0.99                                   # the rounding the gate must allow
+    assert reads_enough(mean)
+    assert not reads_enough(0.9899)
+    table = pd.DataFrame([{"candidate": "at-the-gate", "status": "scored", "accuracy": mean,
+                           "pattern": False, "score": 0.02}])
+    assert rank_candidates(table)["passes_gate"].tolist() == [True]
+
+
 # ------------------------------------------------------------------ the script
 def test_script_screen_writes_tables_and_resumes(tmp_path, capsys):
     script = load_script()

@@ -31,6 +31,24 @@ from erpsim.training import semantic_accuracy, semantics_of
 MIN_ACCURACY = 0.99
 
 
+def reads_enough(accuracy):
+    """Whether a share of trained items read correctly meets :data:`MIN_ACCURACY`.
+
+    A mean of per-instance shares is a rounded float ((0.97 + 1 + 1) / 3 =
+    0.98999999999999999), so the comparison allows 1e-9.
+
+    Parameters
+    ----------
+    accuracy : float or array-like
+        Shares in [0, 1].
+
+    Returns
+    -------
+    bool or numpy.ndarray of bool
+    """
+    return np.asarray(accuracy, dtype=float) >= MIN_ACCURACY - 1e-9
+
+
 def _ticks(curves, window):
     """The tick labels of an onset-relative window in ``curves`` (numpy array)."""
     lo, hi = timebase.window_of(curves, window)
@@ -87,7 +105,7 @@ def score_words(curves, published=None):
 
 def rank(table):
     """Sort candidates: accurate first, then those showing the repetition pattern, then by score."""
-    table = table.assign(accurate=table["accuracy"] >= MIN_ACCURACY)
+    table = table.assign(accurate=reads_enough(table["accuracy"]))
     return table.sort_values(["accurate", "pattern", "score"], ascending=[False, False, True],
                              ignore_index=True)
 
@@ -176,7 +194,7 @@ def search_base(network, lexicon, *, blanks, init_nets, inh_gains=(1.0,), backen
                      "accuracy": trained_accuracy(net, None, backend),
                      "r1": scores["r1"], "rmse1": scores["rmse1"]})
     table = pd.DataFrame(rows)
-    table["accurate"] = table["accuracy"] >= MIN_ACCURACY
+    table["accurate"] = reads_enough(table["accuracy"])
     return table.sort_values(["accurate", "rmse1"], ascending=[False, True], ignore_index=True)
 
 

@@ -40,7 +40,7 @@ from erpsim.engine.dynamics import CONFIG, resolve_envelope
 from erpsim.io.datasets import load_published_words
 from erpsim.model import timebase
 from erpsim.model.network import Network
-from erpsim.paper.calibration import (MIN_ACCURACY, rank, score_words, trained_accuracy,
+from erpsim.paper.calibration import (rank, reads_enough, score_words, trained_accuracy,
                                       words_curves)
 from erpsim.paper.targets import fig2_targets, late_level, onset_relaxation
 from erpsim.sweep.grid import load_grid
@@ -453,7 +453,7 @@ def score_candidate(network, lexicon, *, backend="numba"):
     accuracy = trained_accuracy(network, envelope, backend)
     targets = fig2_targets(network, lexicon, backend=backend)
     summary = {"n_instances": network.n_instances, "accuracy": accuracy,
-               "passes_gate": bool(accuracy >= MIN_ACCURACY), **scores,
+               "passes_gate": bool(reads_enough(accuracy)), **scores,
                "transient1": float(transient.sel(presentation=1)),
                "transient2": float(transient.sel(presentation=2)),
                "onset1": float(onset), "onset_min1": float(onset_min),
@@ -534,7 +534,7 @@ def rank_candidates(table):
     scored["pattern"] = scored["pattern"].astype(bool)
     ranked = rank(scored).drop(columns="accurate")
     out = pd.concat([ranked, failed], ignore_index=True)
-    out["passes_gate"] = out["accuracy"].astype(float) >= MIN_ACCURACY
+    out["passes_gate"] = reads_enough(out["accuracy"])
     out["rank"] = np.where(out["passes_gate"], np.cumsum(out["passes_gate"]), np.nan)
     return out
 
