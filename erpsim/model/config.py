@@ -437,9 +437,9 @@ POOLS = ("OI", "AI", "HI", "SI")
 #: The training protocol chosen by the training-time calibration (docs/calibration.md,
 #: "Training-time calibration"; docs/model.md, "The default protocol"), on top of the
 #: :class:`ModelConfig` field defaults: 2 blank ticks, every net input starting at -2
-#: (outputs σ(-2) = 0.12), and slower inhibitory pools (dt 0.15 against the layers' 0.3).
+#: (outputs σ(-2) = 0.12), and slower inhibitory pools (dt 0.1 against the layers' 0.3).
 #: Together with 3 of 50 active semantic features (``TrainingSettings.n_active``).
-CALIBRATED_PROTOCOL = {"n_blank": 2, "init_net": -2.0, "dt_groups": {g: 0.15 for g in POOLS}}
+CALIBRATED_PROTOCOL = {"n_blank": 2, "init_net": -2.0, "dt_groups": {g: 0.1 for g in POOLS}}
 
 #: The protocol of erpsim 0.2 and its shipped instances (``load_pretrained("erp_v0_2")``):
 #: the :class:`ModelConfig` field defaults (20 blank ticks, net inputs starting at 0,
