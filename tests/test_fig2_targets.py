@@ -30,6 +30,25 @@ def test_onset_relaxation_and_late_level_of_the_published_curve():
     assert float(late_level(published).sel(presentation=1)) == pytest.approx(0.058)
 
 
+def test_a_high_onset_is_not_read_as_the_peak():
+    """A curve still relaxing from a high initial state peaks in its transient, not at
+    onset; the published curve's peaks are the same either way (29 and 27)."""
+    from erpsim.paper.calibration import transient_peak
+    published = load_published_words()
+    assert [transient_peak(published.sel(presentation=p))[1] for p in (1, 2)] == [29, 27]
+    first = published.sel(presentation=1)
+    high = first.copy(data=first.values.copy())
+    high.loc[dict(tick=20)] = 0.4                     # above the transient (0.196)
+    peak, tick = transient_peak(high)
+    assert (round(peak, 4), tick) == (round(float(first.max()), 4), 29)
+    flat = first.copy(data=np.where(first["tick"] < 24, 0.07, first.values))
+    assert transient_peak(flat)[1] == 29
+    both = published.copy(data=published.values.copy())
+    both.loc[dict(tick=20, presentation=2)] = 0.4     # only the second starts high
+    score = score_words(both, published)
+    assert (score["peak_tick1"], score["peak_tick2"], score["pattern"]) == (29, 27, True)
+
+
 def test_windows_follow_the_onset():
     published = load_published_words()
     shifted = published.assign_coords(tick=published["tick"] - 5)

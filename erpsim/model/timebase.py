@@ -32,6 +32,9 @@ FIGURE_WINDOW = (0, 18)
 SPECTRUM_SAMPLES = (0, 19)
 #: The FWHM window drawn in the paper on the words curves, ticks after onset.
 PUBLISHED_WINDOW = (6, 11)
+#: Ticks after onset whose minimum ends the onset relaxation (fig2.md: the semantic layer
+#: relaxes from the trial's initial state to a minimum at ticks 23-24 for onset 20).
+RELAXATION_WINDOW = (1, 5)
 
 
 def onset_of(data, default=DEFAULT_ONSET_TICK, dim="tick"):

@@ -71,7 +71,10 @@ def score_words(curves, published=None):
     Returns
     -------
     dict
-        ``r1``, ``r2`` (correlations), ``rmse1``, ``rmse2`` and ``score`` (mean RMSE).
+        ``r1``, ``r2`` (correlations), ``rmse1``, ``rmse2`` and ``score`` (mean RMSE);
+        ``peak1``, ``peak2``, ``peak_tick1``, ``peak_tick2`` (:func:`transient_peak`),
+        ``window_diff`` (first minus second, mean of the published window) and
+        ``pattern`` (second peak lower and earlier, and a positive ``window_diff``).
     """
     published = load_published_words() if published is None else published
     ticks = _ticks(curves, timebase.FIGURE_WINDOW)
@@ -91,16 +94,39 @@ def score_words(curves, published=None):
         out[f"rmse{p}"] = float(np.sqrt(np.mean((model - target) ** 2)))
     out["score"] = 0.5 * (out["rmse1"] + out["rmse2"])
     window = _ticks(curves, timebase.PUBLISHED_WINDOW)
-    scored = curves.sel(tick=ticks)
-    peak = scored.max("tick")
-    peak_tick = scored["tick"].values[scored.argmax("tick").values]
+    for p in (1, 2):
+        out[f"peak{p}"], out[f"peak_tick{p}"] = transient_peak(curves.sel(presentation=p))
     mean = curves.sel(tick=window).mean("tick")
-    out.update(peak1=float(peak.sel(presentation=1)), peak2=float(peak.sel(presentation=2)),
-               peak_tick1=int(peak_tick[0]), peak_tick2=int(peak_tick[1]),
-               window_diff=float(mean.sel(presentation=1) - mean.sel(presentation=2)))
+    out["window_diff"] = float(mean.sel(presentation=1) - mean.sel(presentation=2))
     out["pattern"] = bool(out["peak2"] < out["peak1"] and out["peak_tick2"] < out["peak_tick1"]
                           and out["window_diff"] > 0)
     return out
+
+
+def transient_peak(curve):
+    """The N400-like peak of one sERP: its maximum after the onset relaxation.
+
+    The search starts at the minimum of ticks 1-5 after onset
+    (:data:`~erpsim.model.timebase.RELAXATION_WINDOW`) and ends at the figure window's
+    last tick, so that a curve still relaxing from a high initial state is not read as
+    peaking at onset. Curves without a relaxation (flat before the rise) give their
+    plain maximum.
+
+    Parameters
+    ----------
+    curve : xarray.DataArray, dims (tick,)
+        Carries the onset (``tick.attrs["onset_tick"]``) and ticks 0-18 after it.
+
+    Returns
+    -------
+    (float, int)
+        The peak (activation) and its tick.
+    """
+    lo, hi = _ticks(curve, timebase.RELAXATION_WINDOW)[[0, -1]]
+    start = int(curve.sel(tick=slice(lo, hi)).idxmin("tick"))
+    end = _ticks(curve, timebase.FIGURE_WINDOW)[-1]
+    after = curve.sel(tick=slice(start, end))
+    return float(after.max("tick")), int(after["tick"].values[int(after.argmax("tick"))])
 
 
 def rank(table):

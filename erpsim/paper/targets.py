@@ -44,7 +44,7 @@ __all__ = ["fig2_targets", "onset_relaxation", "late_level", "COLUMNS"]
 #: Columns of the table :func:`fig2_targets` returns.
 COLUMNS = ("measure", "value", "published", "target", "met", "detail")
 #: Ticks after onset whose minimum is the end of the onset relaxation (ticks 21-25).
-RELAXATION_WINDOW = (1, 5)
+RELAXATION_WINDOW = timebase.RELAXATION_WINDOW
 #: Ticks after onset whose mean is the late level (ticks 36-38).
 LATE_WINDOW = (16, 18)
 #: Minimum Pearson r of each words presentation.
