@@ -26,7 +26,7 @@ import erpsim
 from erpsim.engine import make_schedule
 from erpsim.model.semantics import random_semantics
 from erpsim.training import cpu, reference
-from erpsim.training.optim import Adam, sign_codes
+from erpsim.training.optim import Adam
 from erpsim.training.targets import Targets, target_ticks
 from erpsim.training.trainer import _grad_params, item_weights
 
@@ -49,7 +49,6 @@ def epoch_timer(module, net, x, patterns, weights, schedule, dtype="float64"):
     dynamics = _grad_params(net, None, schedule)
     targets = default_targets(net, patterns, weights, schedule)
     opt = Adam([net.W, net.b], lr=0.03)
-    signs = sign_codes(net.arch)
     real = np.dtype(dtype)
 
     def epoch():
@@ -57,7 +56,7 @@ def epoch_timer(module, net, x, patterns, weights, schedule, dtype="float64"):
                                             net.b.astype(real, copy=False), x, targets,
                                             schedule, net.arch.mask, dynamics,
                                             blocks=net.arch.blocks)
-        opt.step([dW, db], signs=signs)      # Adam and the sign projection, one pass
+        opt.step([dW, db], arch=net.arch)    # Adam and the sign projection, one pass
     return epoch
 
 

@@ -31,16 +31,23 @@ def test_logistic_matches_the_reference_sigmoid():
     assert math.isnan(equations.logistic(math.nan, math.exp(-abs(math.nan)), 1.0))
 
 
-def test_one_tick_of_integration_and_logistic_matches_the_reference():
-    config = erpsim.ModelConfig(n_auto=6, n_hidden=8, n_sem=8, dt=0.3, init_net=-1.0)
+def first_tick(config):
+    """Two instances of ``config`` with spread biases, one blank tick of the reference:
+    (network, previous outputs, s, y, σ(net), summed input W·y + b)."""
     net = erpsim.Network.initialize(config, 2, rng=0)
     net.b += np.random.default_rng(1).normal(0, 2, net.b.shape)
     x = np.zeros((3, config.n_input))
     dynamics = Dynamics.from_network(net, None, 1)
     stim, reset = np.array([False]), np.array([False])
     prev, s, y, sig = next(reference.run_ticks(net.W, net.b, x, stim, reset, dynamics))
-    np.testing.assert_array_equal(sig, s)
     inp = np.einsum("ids,iks->ikd", net.W, prev) + net.b[:, None, :]
+    return net, prev, s, y, sig, inp
+
+
+def test_one_tick_of_integration_and_logistic_matches_the_reference():
+    config = erpsim.ModelConfig(n_auto=6, n_hidden=8, n_sem=8, dt=0.3, init_net=-1.0)
+    net, prev, s, y, sig, inp = first_tick(config)
+    np.testing.assert_array_equal(sig, s)
     for v_in, v_s in zip(inp.ravel(), s.ravel()):
         h = equations.integrate(config.init_net, v_in, config.dt, 1.0)
         assert equations.logistic(h, math.exp(-abs(h)), 1.0) == pytest.approx(v_s, rel=1e-14, abs=1e-15)
@@ -54,13 +61,7 @@ def test_one_tick_of_output_integration_matches_the_reference():
                                 integration={"S": "output", "SI": "output"},
                                 dt_groups={"SI": 0.1, "H": 0.6},
                                 init_output={"S": 0.2, "SI": 0.05, "A": 0.7})
-    net = erpsim.Network.initialize(config, 2, rng=0)
-    net.b += np.random.default_rng(1).normal(0, 2, net.b.shape)
-    x = np.zeros((3, config.n_input))
-    dynamics = Dynamics.from_network(net, None, 1)
-    stim, reset = np.array([False]), np.array([False])
-    prev, s, y, sig = next(reference.run_ticks(net.W, net.b, x, stim, reset, dynamics))
-    inp = np.einsum("ids,iks->ikd", net.W, prev) + net.b[:, None, :]
+    net, prev, s, y, sig, inp = first_tick(config)
     for group in net.arch.groups:
         units = net.arch.slices[group]
         dt, start = config.dt_of(group), config.init_output_of(group)

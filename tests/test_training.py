@@ -444,12 +444,26 @@ def test_compiled_adam_step_equals_the_numpy_step_bit_for_bit(ablation):
         scale = 10.0 ** rng.integers(-12, 2, size=(4, 1, 1))   # tiny gradients too
         grads = [rng.standard_normal(net.W.shape) * scale, rng.standard_normal(net.b.shape)]
         grads[0][:, ~net.arch.mask] = 0.0
-        fused.step([g.copy() for g in grads], active, signs=signs)
+        fused.step([g.copy() for g in grads], active, arch=net.arch)
         _numpy_adam_step(plain, grads, active)
         project_signs(plain.params[0], net.arch)
         for a, b in zip(fused.params + fused.m + fused.v, plain.params + plain.m + plain.v):
             assert np.array_equal(a.view(np.int64), b.view(np.int64)), step
         assert np.array_equal(fused.t, plain.t)
+
+
+def test_the_numpy_fallback_projects_the_signs_as_the_compiled_step():
+    from erpsim.training.optim import Adam
+
+    net = erpsim.Network.initialize(erpsim.training_config(), 2, rng=0)
+    g = np.random.default_rng(1).standard_normal(net.W.shape)
+    compiled, fallback = Adam([net.W.copy()]), Adam([np.asfortranarray(net.W)])
+    for _ in range(3):
+        compiled.step([g], arch=net.arch)
+        fallback.step([np.asfortranarray(g)], arch=net.arch)
+    assert np.array_equal(compiled.params[0], fallback.params[0])
+    assert (compiled.params[0][:, ~net.arch.mask] == 0).all()
+    assert (compiled.params[0][:, net.arch.sign > 0] >= 0).all()
 
 
 def test_adam_falls_back_to_numpy_for_other_layouts():

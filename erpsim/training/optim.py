@@ -12,6 +12,8 @@ import weakref
 import numpy as np
 from numba import njit
 
+from erpsim.model.network import project_signs
+
 _CODES = weakref.WeakKeyDictionary()     # Architecture -> its sign_codes
 
 
@@ -58,14 +60,6 @@ def sign_codes(arch):
     return codes
 
 
-def _project_numpy(p, signs):
-    """:func:`erpsim.model.network.project_signs` from :func:`sign_codes`, in place."""
-    codes = signs.reshape(p.shape[1:])
-    p[..., codes == 0] = 0.0
-    p[..., codes == 1] = np.maximum(p[..., codes == 1], 0.0)
-    p[..., codes == -1] = np.minimum(p[..., codes == -1], 0.0)
-
-
 def _compiled(p, g, m, v):
     return all(a.dtype == np.float64 and a.flags.c_contiguous for a in (p, g, m, v))
 
@@ -85,12 +79,14 @@ class Adam:
         self.v = [np.zeros_like(p) for p in params]
         self.t = np.zeros(params[0].shape[0], dtype=np.int64)
 
-    def step(self, grads, active=None, signs=None):
+    def step(self, grads, active=None, arch=None):
         """One step of the ``active`` instances (default all).
 
-        ``signs`` (:func:`sign_codes`): then project the first parameter (the weights,
-        every instance) onto its sign constraints, as
-        :func:`erpsim.model.network.project_signs` does, in the same pass.
+        ``arch`` (an :class:`~erpsim.model.network.Architecture`): then project the first
+        parameter (the weights, every instance) onto its sign constraints with
+        :func:`erpsim.model.network.project_signs`'s results — in the compiled pass over
+        the weights (:func:`sign_codes`), or by ``project_signs`` itself after the NumPy
+        step.
         """
         n_inst = self.params[0].shape[0]
         active = np.ones(n_inst, dtype=bool) if active is None else np.asarray(active, dtype=bool)
@@ -102,15 +98,15 @@ class Adam:
         coef = np.array([self.beta1, 1 - self.beta1, self.beta2, 1 - self.beta2, self.eps])
         none = np.zeros(0, dtype=np.int8)
         for n, (p, g, m, v) in enumerate(zip(self.params, grads, self.m, self.v)):
-            codes = none if signs is None or n else np.asarray(signs, dtype=np.int8)
+            project = arch is not None and n == 0
             if _compiled(p, g, m, v):
                 _adam_rows(p.reshape(n_inst, -1), g.reshape(n_inst, -1),
                            m.reshape(n_inst, -1), v.reshape(n_inst, -1), active, scale, coef,
-                           codes)
+                           sign_codes(arch) if project else none)
                 continue
             self._step_numpy(p, g, m, v, active, c1, c2)
-            if codes.size:
-                _project_numpy(p, codes)
+            if project:
+                project_signs(p, arch)
 
     def _step_numpy(self, p, g, m, v, active, c1, c2):
         """The step of one parameter in NumPy (any dtype or memory layout)."""

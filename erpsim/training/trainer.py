@@ -543,11 +543,10 @@ def update(network, problem, state, settings, grad=None):
         scale = np.minimum(1.0, settings.grad_clip / np.maximum(norm, 1e-300))
         dW *= scale[:, None, None]
         db *= scale[:, None]
-    # the sign projection in Adam's pass over the weights (the same numbers as
-    # project_signs) when the optimiser holds the network's own weight array
-    from erpsim.training.optim import sign_codes
+    # the sign projection in Adam's pass over the weights when the optimiser holds the
+    # network's own weight array
     fused = state.opt.params[0] is network.W
-    state.opt.step([dW, db], state.active, signs=sign_codes(network.arch) if fused else None)
+    state.opt.step([dW, db], state.active, arch=network.arch if fused else None)
     if not fused:
         project_signs(network.W, network.arch)
 
