@@ -1,0 +1,172 @@
+"""Where one training epoch's time goes on one thread, and what that bounds.
+
+    python benchmarks/bench_anatomy.py [--instances 1] [--items 100] [--repeats 20]
+                                       [--dtypes float32 float64] [--peers DIR] [--no-jax]
+
+Issue #15 asks for a float32 epoch of 1 instance x 100 items at least 1.5x faster than
+the JAX peer's. This script splits erpsim's epoch (the workload of ``bench_jax.py``:
+``ModelConfig()``, 40 ticks, one thread) into
+
+- the **projection work**: the net-input sums Σ W y of the forward pass, the sums Σ Wᵀ g
+  of the backward pass and the weight gradient's dot products, i.e. everything that
+  scales with the connections;
+- **the rest**: integration and logistic, the backward pass's elementwise steps, the
+  loss, the history, Adam and the sign projection, the Python wrapper. Measured as the
+  same epoch with no projections (``blocks`` empty: the same units, ticks and items,
+  every per-unit step still computed);
+
+and compares the projection work's rate (executed flops: 2 per connection and column,
+the padding columns included) with this machine's matmul rate on one thread in the same
+dtype. With ``jax`` and the peer (``--peers``, default ``../shared/peers``) it also times
+the peer's epoch, alternated with erpsim's, and prints the rate the projection work
+would need for erpsim to be 1.5x faster than JAX if the rest kept its measured cost.
+Ratios and rates are of medians measured in this run.
+"""
+import os
+
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"          # the matmul baseline on one thread (before numpy loads)
+
+import argparse  # noqa: E402
+import datetime  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+import bench_jax  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+import numpy as np  # noqa: E402
+
+import erpsim  # noqa: E402
+from _machine import cpu_model  # noqa: E402
+from bench_training import default_targets, epoch_timer  # noqa: E402
+from erpsim.engine import make_schedule  # noqa: E402
+from erpsim.engine.cpu import shared_prefix_length, tile_layout  # noqa: E402
+from erpsim.training import cpu  # noqa: E402
+from erpsim.training.optim import Adam  # noqa: E402
+from erpsim.training.trainer import _grad_params  # noqa: E402
+
+TARGET = 1.5            # issue #15: erpsim at least this much faster than JAX
+
+
+def matmul_rate(dtype, n=1500, repeats=5):
+    """Best matmul rate of this process (flop/s; BLAS on one thread) in ``dtype``."""
+    a = np.random.default_rng(0).standard_normal((n, n)).astype(dtype)
+    a @ a
+    best = min(_seconds(lambda: a @ a) for _ in range(repeats))
+    return 2.0 * n ** 3 / best
+
+
+def _seconds(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def projection_flops(n_inst, n_items, schedule, blocks, dtype):
+    """Executed flops of one epoch's projection work (forward sums, backward Wᵀ sums,
+    weight-gradient dot products), the tiles' padding columns included."""
+    blocks = np.asarray(blocks)
+    connections = int(((blocks[:, 1] - blocks[:, 0]) * (blocks[:, 3] - blocks[:, 2])).sum())
+    n_tiles, width = tile_layout(n_inst, n_items, dtype=dtype)
+    n_prefix = shared_prefix_length(schedule.stim)
+    n_late = schedule.n_ticks - n_prefix
+    tiles = n_inst * n_tiles
+    columns = tiles * (width * n_late + n_prefix)      # blank ticks: one column per tile
+    backward = columns - tiles                         # no Wᵀ sum at tick 0
+    return 2 * connections * (2 * columns + backward)
+
+
+def epoch_without_projections(net, x, patterns, weights, schedule, dtype):
+    """The epoch of :func:`bench_training.epoch_timer` with no projections (``blocks``
+    empty): every per-unit step, no sums over connections."""
+    dynamics = _grad_params(net, None, schedule)
+    targets = default_targets(net, patterns, weights, schedule)
+    opt = Adam([net.W, net.b], lr=0.03)
+    none = np.zeros((0, 4), dtype=np.int64)
+    real = np.dtype(dtype)
+
+    def epoch():
+        loss, dW, db = cpu.loss_and_grad(net.W.astype(real, copy=False),
+                                         net.b.astype(real, copy=False), x, targets,
+                                         schedule, net.arch.mask, dynamics, blocks=none)
+        opt.step([dW, db], arch=net.arch)
+    return epoch
+
+
+def measure(args, dtype, peer):
+    """Medians (s) of the epoch, the epoch without projections and (with ``peer``) JAX's
+    epoch, alternated ``args.repeats`` rounds; and the projection work's flops."""
+    config = erpsim.ModelConfig()
+    data = bench_jax.training_data(config, args.items)
+    schedule = make_schedule(config, 1)
+    calls = {}
+    for name, make in (("epoch", epoch_timer), ("rest", epoch_without_projections)):
+        net = erpsim.Network.initialize(config, args.instances, rng=0)
+        calls[name] = (make(cpu, net, *data, schedule, dtype) if name == "epoch"
+                       else make(net, *data, schedule, dtype))
+    if peer is not None:
+        net = erpsim.Network.initialize(config, args.instances, rng=0)
+        calls["jax"] = bench_jax.jax_epoch_call(peer, net, data, dtype)[0]
+    for call in calls.values():
+        call()                                         # compilation
+    times = bench_jax.alternate(calls, args.repeats)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    flops = projection_flops(args.instances, args.items, schedule, net.arch.blocks, dtype)
+    return medians, flops
+
+
+def report(dtype, medians, flops, rate):
+    """Print one dtype's anatomy and, with a JAX time, the bound it implies."""
+    epoch, rest = medians["epoch"], medians["rest"]
+    work = epoch - rest
+    print(f"{dtype}:")
+    print(f"  epoch                       {epoch * 1e3:8.2f} ms")
+    print(f"  without projections (rest)  {rest * 1e3:8.2f} ms  ({rest / epoch:.0%} of the epoch)")
+    print(f"  projection work             {work * 1e3:8.2f} ms  {flops / 1e6:.1f} Mflop executed, "
+          f"{flops / work / 1e9:.1f} GFLOP/s = {flops / work / rate:.0%} of matmul "
+          f"({rate / 1e9:.1f} GFLOP/s, one thread)")
+    if "jax" not in medians:
+        return
+    jax = medians["jax"]
+    goal = jax / TARGET
+    print(f"  JAX epoch                   {jax * 1e3:8.2f} ms  (JAX/erpsim {jax / epoch:.2f})")
+    print(f"  {TARGET}x faster than JAX needs  {goal * 1e3:8.2f} ms per epoch")
+    budget = goal - rest
+    if budget <= 0:
+        print("  bound: the rest alone takes longer; no speed of the projections reaches it")
+    else:
+        need = flops / budget
+        print(f"  with the rest as measured, the projections would have to run at "
+              f"{need / 1e9:.1f} GFLOP/s = {need / rate:.0%} of matmul "
+              f"({work / budget:.2f}x their rate now)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instances", type=int, default=1)
+    parser.add_argument("--items", type=int, default=100)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--dtypes", nargs="+", choices=("float32", "float64"),
+                        default=["float32", "float64"])
+    parser.add_argument("--peers", type=bench_jax.Path, default=bench_jax.PEERS)
+    parser.add_argument("--no-jax", action="store_true", help="skip the JAX peer")
+    args = parser.parse_args(argv)
+    if min(args.instances, args.items, args.repeats) < 1:
+        parser.error("--instances, --items and --repeats must be >= 1")
+    cpus = bench_jax.pin_threads(1)
+    peer = None
+    problem = "--no-jax" if args.no_jax else bench_jax.peer_problem(args.peers)
+    if problem is None:
+        peer = bench_jax.load_peer(args.peers)
+    print(f"date {datetime.date.today()}  machine {cpu_model()}  one thread ({cpus} CPU)")
+    print("command: python benchmarks/bench_anatomy.py " + " ".join(sys.argv[1:] if argv is None else argv))
+    print(f"one epoch of {args.instances} instance(s) x {args.items} items, 40 ticks; "
+          f"medians of {args.repeats}, alternated" + ("" if peer else f"; JAX skipped ({problem})"))
+    for dtype in args.dtypes:
+        medians, flops = measure(args, dtype, peer)
+        report(dtype, medians, flops, matmul_rate(dtype))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
