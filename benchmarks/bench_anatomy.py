@@ -1,7 +1,8 @@
-"""Where one training epoch's time goes on one thread, and what that bounds.
+"""Where a training epoch's or a simulation's time goes on one thread, and what that bounds.
 
-    python benchmarks/bench_anatomy.py [--instances 1] [--items 100] [--repeats 20]
-                                       [--dtypes float32 float64] [--peers DIR] [--no-jax]
+    python benchmarks/bench_anatomy.py [--kind train|sim] [--instances N] [--items K]
+                                       [--repeats 20] [--dtypes float32 float64]
+                                       [--peers DIR] [--no-jax]
 
 Issue #15 asks for a float32 epoch of 1 instance x 100 items at least 1.5x faster than
 the JAX peer's. This script splits erpsim's epoch (the workload of ``bench_jax.py``:
@@ -20,6 +21,16 @@ the padding columns included) with this machine's matmul rate on one thread in t
 dtype. With ``jax`` and the peer (``--peers``, default ``../shared/peers``) it also times
 the peer's epoch, alternated with erpsim's, and prints the rate the projection work
 would need for erpsim to be 1.5x faster than JAX if the rest kept its measured cost.
+
+``--kind sim`` does the same for one presentation of ``--items`` lexicon items to
+``--instances`` trained instances of erpsim 0.2 (default 10 x 200: ``bench_jax.py``'s
+``sim 10x200``), through the numba backend's ``simulate`` (the kernel and its wrapper;
+no result object). There the rest is the integration, the logistic and the group
+means; the script prints the fraction of the matmul rate of all executed flops (as
+``bench_simulate.py`` counts them: 2 per connection and 10 per unit, per item-tick) and
+the rate the projection sums would need for that fraction to reach 50% (issue #15)
+with the rest as measured.
+
 Ratios and rates are of medians measured in this run.
 """
 import os
@@ -39,13 +50,16 @@ import numpy as np  # noqa: E402
 import erpsim  # noqa: E402
 from _machine import cpu_model  # noqa: E402
 from bench_training import default_targets, epoch_timer  # noqa: E402
-from erpsim.engine import make_schedule  # noqa: E402
+from erpsim.engine import Dynamics, make_schedule  # noqa: E402
+from erpsim.engine import cpu as engine_cpu  # noqa: E402
 from erpsim.engine.cpu import shared_prefix_length, tile_layout  # noqa: E402
 from erpsim.training import cpu  # noqa: E402
 from erpsim.training.optim import Adam  # noqa: E402
 from erpsim.training.trainer import _grad_params  # noqa: E402
 
 TARGET = 1.5            # issue #15: erpsim at least this much faster than JAX
+FRACTION = 0.5          # issue #15: of the machine's matmul rate
+DEFAULT_SIZE = {"train": (1, 100), "sim": (10, 200)}
 
 
 def matmul_rate(dtype, n=1500, repeats=5):
@@ -141,28 +155,93 @@ def report(dtype, medians, flops, rate):
               f"({work / budget:.2f}x their rate now)")
 
 
+def simulation_call(net, x, schedule, dtype, blocks):
+    """The numba backend's ``simulate`` of ``x`` on ``net`` with these ``blocks``."""
+    dynamics = Dynamics.from_network(net, None, schedule.n_ticks, dtype)
+    W, b, xs = (a.astype(dtype) for a in (net.effective_weights(), net.b, x))
+    arch = net.arch
+    return lambda: engine_cpu.simulate(W, b, xs, schedule.stim, schedule.reset, dynamics,
+                                       group_index=arch.group_index, n_groups=len(arch.groups),
+                                       record_units=False, blocks=blocks)
+
+
+def measure_sim(args, dtype):
+    """Medians (s) of the simulation and of the same without projections; the executed
+    flops of the projection sums and of the whole (``bench_simulate.py``'s count)."""
+    net = bench_jax.shipped_instances(args.instances)
+    x = bench_jax.letter_patterns(net.config, erpsim.load_lexicon().items[:args.items])
+    schedule = make_schedule(net.config, 1)
+    blocks = np.asarray(net.arch.blocks, dtype=np.int64)
+    calls = {"whole": simulation_call(net, x, schedule, dtype, blocks),
+             "rest": simulation_call(net, x, schedule, dtype, np.zeros((0, 4), np.int64))}
+    for call in calls.values():
+        call()
+    times = bench_jax.alternate(calls, args.repeats)
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    connections = int(((blocks[:, 1] - blocks[:, 0]) * (blocks[:, 3] - blocks[:, 2])).sum())
+    n_tiles, width = tile_layout(args.instances, args.items, dtype=dtype)
+    n_prefix = shared_prefix_length(schedule.stim)
+    n_late = schedule.n_ticks - n_prefix
+    padded = args.instances * n_tiles * (width * n_late + n_prefix)
+    items = args.instances * (args.items * n_late + n_tiles * n_prefix)
+    whole = (2 * connections + 10 * net.arch.n_units) * items
+    return medians, 2 * connections * padded, whole
+
+
+def report_sim(dtype, medians, flops, whole_flops, rate):
+    """Print one dtype's simulation anatomy and the bound for the matmul fraction."""
+    whole, rest = medians["whole"], medians["rest"]
+    work = whole - rest
+    print(f"{dtype}:")
+    print(f"  simulation                  {whole * 1e3:8.2f} ms  {whole_flops / whole / 1e9:.1f} "
+          f"GFLOP/s executed = {whole_flops / whole / rate:.0%} of matmul "
+          f"({rate / 1e9:.1f} GFLOP/s, one thread)")
+    print(f"  without projections (rest)  {rest * 1e3:8.2f} ms  ({rest / whole:.0%})")
+    print(f"  projection sums             {work * 1e3:8.2f} ms  {flops / 1e6:.1f} Mflop executed, "
+          f"{flops / work / 1e9:.1f} GFLOP/s = {flops / work / rate:.0%} of matmul")
+    goal = whole_flops / (FRACTION * rate)
+    budget = goal - rest
+    print(f"  {FRACTION:.0%} of matmul needs       {goal * 1e3:8.2f} ms")
+    if budget <= 0:
+        print("  bound: the rest alone takes longer; no speed of the projections reaches it")
+    else:
+        need = flops / budget
+        print(f"  with the rest as measured, the projection sums would have to run at "
+              f"{need / 1e9:.1f} GFLOP/s = {need / rate:.0%} of matmul "
+              f"({work / budget:.2f}x their rate now)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instances", type=int, default=1)
-    parser.add_argument("--items", type=int, default=100)
+    parser.add_argument("--kind", choices=("train", "sim"), default="train")
+    parser.add_argument("--instances", type=int, help="default 1 (train), 10 (sim)")
+    parser.add_argument("--items", type=int, help="default 100 (train), 200 (sim)")
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--dtypes", nargs="+", choices=("float32", "float64"),
                         default=["float32", "float64"])
     parser.add_argument("--peers", type=bench_jax.Path, default=bench_jax.PEERS)
     parser.add_argument("--no-jax", action="store_true", help="skip the JAX peer")
     args = parser.parse_args(argv)
+    default = DEFAULT_SIZE[args.kind]
+    args.instances = default[0] if args.instances is None else args.instances
+    args.items = default[1] if args.items is None else args.items
     if min(args.instances, args.items, args.repeats) < 1:
         parser.error("--instances, --items and --repeats must be >= 1")
     cpus = bench_jax.pin_threads(1)
     peer = None
-    problem = "--no-jax" if args.no_jax else bench_jax.peer_problem(args.peers)
+    problem = "--no-jax" if args.no_jax or args.kind == "sim" else bench_jax.peer_problem(args.peers)
     if problem is None:
         peer = bench_jax.load_peer(args.peers)
     print(f"date {datetime.date.today()}  machine {cpu_model()}  one thread ({cpus} CPU)")
     print("command: python benchmarks/bench_anatomy.py " + " ".join(sys.argv[1:] if argv is None else argv))
-    print(f"one epoch of {args.instances} instance(s) x {args.items} items, 40 ticks; "
-          f"medians of {args.repeats}, alternated" + ("" if peer else f"; JAX skipped ({problem})"))
+    what = "one epoch" if args.kind == "train" else "one presentation (simulation)"
+    print(f"{what} of {args.instances} instance(s) x {args.items} items, 40 ticks; "
+          f"medians of {args.repeats}, alternated"
+          + ("" if peer or args.kind == "sim" else f"; JAX skipped ({problem})"))
     for dtype in args.dtypes:
+        if args.kind == "sim":
+            report_sim(dtype, *measure_sim(args, dtype), matmul_rate(dtype))
+            continue
         medians, flops = measure(args, dtype, peer)
         report(dtype, medians, flops, matmul_rate(dtype))
     return 0

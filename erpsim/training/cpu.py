@@ -27,6 +27,7 @@ from numba import njit, prange
 from erpsim.engine.cpu import (
     _add_block,
     broadcast_state,
+    copy_rows,
     new_state,
     reset_tile,
     shared_prefix_length,
@@ -40,7 +41,7 @@ from erpsim.engine.logistic import cast_like
 #: SHA-256 of the sources this module's cached kernels inline from other files
 #: (``engine/cpu.py``, ``engine/equations.py``, ``engine/logistic.py``); see
 #: :data:`erpsim.engine.cpu.INLINED_SOURCES_SHA256`.
-INLINED_SOURCES_SHA256 = "ea5d316284e9f559bec7bfa9fd5dc5d13c20bda3daf0dd403a1aff23aaaeaf5a"
+INLINED_SOURCES_SHA256 = "c34c1df5da7fac04f13785a33dad8711c0906907794913031b53e35d0b251236"
 
 EPS = 1e-12
 
@@ -289,11 +290,11 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt_unit, 
         for t in range(n_prefix, n_ticks):
             if t == 0 or reset[t]:
                 reset_tile(net, y, below, init_net_unit, init_out_unit, out_mask, theta)
-            prev[:, t - n_prefix] = y
+            copy_rows(y, prev[:, t - n_prefix])
             tick_tile(W, b, i, blocks, drive, stim[t], hard_clamp, in0, dt_unit, out_mask,
                       use_env, env_mask, env_table, theta, clock_start, recovery, net, y, inp,
                       s_hist[t - n_prefix], clock, below, run_below, sig_hist[t - n_prefix])
-            y_hist[t - n_prefix] = y
+            copy_rows(y, y_hist[t - n_prefix])
         # backward: the stored ticks item by item ...
         dW = dW_part[task]
         db = db_part[task]
@@ -311,10 +312,10 @@ def grad_kernel(W, WT, b, x, target, weights, stim, reset, targets_at, dt_unit, 
                                          target[targets_at[t]], weights, k0, nk, s0, s1,
                                          False, out_mask)
             _scaled_with_sums(g, dt_unit, out_mask, sig_hist[t - n_prefix], gd, db)
-            gd_late[:, t - n_prefix] = gd
+            copy_rows(gd, gd_late[:, t - n_prefix])
             if t > 0:
                 _transposed_sum(WT, i, blocks, gd, g_y)
-            g_next[:] = g
+            g, g_next = g_next, g       # g is overwritten by the next tick
         # ... and the shared ticks for the sum over items: there every item's gradient
         # goes through the same linear map, so the sum is carried as one column
         g_y_sum = _row_sums(g_y)
