@@ -77,3 +77,19 @@ def test_jax_benchmark_quick_runs_and_engines_agree(tmp_path):
     assert all(m["peak_mib"] > 0 for m in results["memory"])
     if plot:
         assert (tmp_path / "r.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.slow
+def test_anatomy_benchmark_runs_and_counts_the_executed_flops():
+    out = run_script("bench_anatomy.py", "--items", "8", "--repeats", "1", "--no-jax",
+                     "--dtypes", "float64")
+    assert "without projections (rest)" in out and "JAX skipped (--no-jax)" in out
+    # 1 instance x 8 items: two tiles of 4 columns; 20 stimulus ticks of 4 columns and
+    # 20 blank ticks of one column per tile; 9,850 connections; forward and weight
+    # gradient over every column-tick, the backward Wᵀ sums over all but tick 0
+    columns = 2 * (4 * 20 + 20)
+    flops = 2 * 9850 * (2 * columns + columns - 2)
+    assert f"{flops / 1e6:.1f} Mflop executed" in out
+    out = run_script("bench_anatomy.py", "--kind", "sim", "--instances", "1", "--items", "8",
+                     "--repeats", "1", "--dtypes", "float32")
+    assert "projection sums" in out and "50% of matmul needs" in out
