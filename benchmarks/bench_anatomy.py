@@ -79,15 +79,19 @@ def _seconds(fn):
 def projection_flops(n_inst, n_items, schedule, blocks, dtype):
     """Executed flops of one epoch's projection work (forward sums, backward Wᵀ sums,
     weight-gradient dot products), the tiles' padding columns included."""
-    blocks = np.asarray(blocks)
-    connections = int(((blocks[:, 1] - blocks[:, 0]) * (blocks[:, 3] - blocks[:, 2])).sum())
     n_tiles, width = tile_layout(n_inst, n_items, dtype=dtype)
     n_prefix = shared_prefix_length(schedule.stim)
     n_late = schedule.n_ticks - n_prefix
     tiles = n_inst * n_tiles
     columns = tiles * (width * n_late + n_prefix)      # blank ticks: one column per tile
     backward = columns - tiles                         # no Wᵀ sum at tick 0
-    return 2 * connections * (2 * columns + backward)
+    return 2 * connections(blocks) * (2 * columns + backward)
+
+
+def connections(blocks):
+    """Connections of the projections ``blocks`` (rows: d0, d1, s0, s1)."""
+    blocks = np.asarray(blocks)
+    return int(((blocks[:, 1] - blocks[:, 0]) * (blocks[:, 3] - blocks[:, 2])).sum())
 
 
 def epoch_without_projections(net, x, patterns, weights, schedule, dtype):
@@ -113,19 +117,18 @@ def measure(args, dtype, peer):
     config = erpsim.ModelConfig()
     data = bench_jax.training_data(config, args.items)
     schedule = make_schedule(config, 1)
-    calls = {}
-    for name, make in (("epoch", epoch_timer), ("rest", epoch_without_projections)):
-        net = erpsim.Network.initialize(config, args.instances, rng=0)
-        calls[name] = (make(cpu, net, *data, schedule, dtype) if name == "epoch"
-                       else make(net, *data, schedule, dtype))
+    def fresh():
+        return erpsim.Network.initialize(config, args.instances, rng=0)
+
+    calls = {"epoch": epoch_timer(cpu, fresh(), *data, schedule, dtype),
+             "rest": epoch_without_projections(fresh(), *data, schedule, dtype)}
     if peer is not None:
-        net = erpsim.Network.initialize(config, args.instances, rng=0)
-        calls["jax"] = bench_jax.jax_epoch_call(peer, net, data, dtype)[0]
+        calls["jax"] = bench_jax.jax_epoch_call(peer, fresh(), data, dtype)[0]
     for call in calls.values():
         call()                                         # compilation
     times = bench_jax.alternate(calls, args.repeats)
     medians = {name: statistics.median(t) for name, t in times.items()}
-    flops = projection_flops(args.instances, args.items, schedule, net.arch.blocks, dtype)
+    flops = projection_flops(args.instances, args.items, schedule, fresh().arch.blocks, dtype)
     return medians, flops
 
 
@@ -134,6 +137,11 @@ def report(dtype, medians, flops, rate):
     epoch, rest = medians["epoch"], medians["rest"]
     work = epoch - rest
     print(f"{dtype}:")
+    if work <= 0:
+        print(f"  epoch {epoch * 1e3:.3f} ms, without projections (rest) {rest * 1e3:.3f} ms: "
+              f"the projection work ({flops / 1e6:.1f} Mflop executed) is below the "
+              "timing noise at this size")
+        return
     print(f"  epoch                       {epoch * 1e3:8.2f} ms")
     print(f"  without projections (rest)  {rest * 1e3:8.2f} ms  ({rest / epoch:.0%} of the epoch)")
     print(f"  projection work             {work * 1e3:8.2f} ms  {flops / 1e6:.1f} Mflop executed, "
@@ -178,14 +186,13 @@ def measure_sim(args, dtype):
         call()
     times = bench_jax.alternate(calls, args.repeats)
     medians = {name: statistics.median(t) for name, t in times.items()}
-    connections = int(((blocks[:, 1] - blocks[:, 0]) * (blocks[:, 3] - blocks[:, 2])).sum())
     n_tiles, width = tile_layout(args.instances, args.items, dtype=dtype)
     n_prefix = shared_prefix_length(schedule.stim)
     n_late = schedule.n_ticks - n_prefix
     padded = args.instances * n_tiles * (width * n_late + n_prefix)
     items = args.instances * (args.items * n_late + n_tiles * n_prefix)
-    whole = (2 * connections + 10 * net.arch.n_units) * items
-    return medians, 2 * connections * padded, whole
+    whole = (2 * connections(blocks) + 10 * net.arch.n_units) * items
+    return medians, 2 * connections(blocks) * padded, whole
 
 
 def report_sim(dtype, medians, flops, whole_flops, rate):
@@ -193,6 +200,11 @@ def report_sim(dtype, medians, flops, whole_flops, rate):
     whole, rest = medians["whole"], medians["rest"]
     work = whole - rest
     print(f"{dtype}:")
+    if work <= 0:
+        print(f"  simulation {whole * 1e3:.3f} ms, without projections (rest) "
+              f"{rest * 1e3:.3f} ms: the projection sums ({flops / 1e6:.1f} Mflop executed) "
+              "are below the timing noise at this size")
+        return
     print(f"  simulation                  {whole * 1e3:8.2f} ms  {whole_flops / whole / 1e9:.1f} "
           f"GFLOP/s executed = {whole_flops / whole / rate:.0%} of matmul "
           f"({rate / 1e9:.1f} GFLOP/s, one thread)")

@@ -84,6 +84,7 @@ def test_anatomy_benchmark_runs_and_counts_the_executed_flops():
     out = run_script("bench_anatomy.py", "--items", "8", "--repeats", "1", "--no-jax",
                      "--dtypes", "float64")
     assert "without projections (rest)" in out and "JAX skipped (--no-jax)" in out
+    # (the timings are not checked; the counts are printed whatever they are)
     # 1 instance x 8 items: two tiles of 4 columns; 20 stimulus ticks of 4 columns and
     # 20 blank ticks of one column per tile; 9,850 connections; forward and weight
     # gradient over every column-tick, the backward Wᵀ sums over all but tick 0
@@ -92,4 +93,5 @@ def test_anatomy_benchmark_runs_and_counts_the_executed_flops():
     assert f"{flops / 1e6:.1f} Mflop executed" in out
     out = run_script("bench_anatomy.py", "--kind", "sim", "--instances", "1", "--items", "8",
                      "--repeats", "1", "--dtypes", "float32")
-    assert "projection sums" in out and "50% of matmul needs" in out
+    # 1 instance x 8 items in float32: the same tiles; 20 blank ticks of one column
+    assert f"{2 * 9850 * columns / 1e6:.1f} Mflop executed" in out
