@@ -311,12 +311,41 @@ def test_compile_message_when_the_numba_cache_is_empty(tmp_path, monkeypatch):
     stream = io.StringIO()
     args = type("Args", (), {"command": "simulate", "backend": "numba"})()
     assert not _compile.announce(args, stream)
-    monkeypatch.setattr(_compile, "kernels_need_compiling", lambda modules: True)
+    monkeypatch.setattr(_compile, "kernels_need_compiling", lambda modules, dtype: True)
     assert _compile.announce(args, stream)
-    assert stream.getvalue() == ("erpsim simulate: compiling the numba kernels once (about 1-2 "
-                                 "minutes; later runs start in seconds)\n")
+    assert stream.getvalue() == ("erpsim simulate: compiling the numba kernels once (up to "
+                                 "about a minute; later runs start in seconds)\n")
     args.backend = "numpy"
     assert not _compile.announce(args, stream)
+
+
+def test_compile_message_knows_the_precision(tmp_path, monkeypatch):
+    import numpy as np
+
+    from erpsim.cli import _compile
+    (tmp_path / "probe_kernels_dtype.py").write_text(
+        "from numba import njit\n\n@njit(cache=True)\ndef double(x):\n    return 2 * x\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import probe_kernels_dtype
+    probe_kernels_dtype.double(np.ones(2))                       # float64 only
+    assert not _compile.kernels_need_compiling(["probe_kernels_dtype"], "float64")
+    assert _compile.kernels_need_compiling(["probe_kernels_dtype"], "float32")
+    probe_kernels_dtype.double(np.ones(2, dtype=np.float32))
+    assert not _compile.kernels_need_compiling(["probe_kernels_dtype"], "float32")
+    config = tmp_path / "options.json"
+    config.write_text('{"model": {}, "training": {"dtype": "float32"}}')
+    args = type("Args", (), {"command": "train", "config": str(config)})()
+    assert _compile.command_dtype(args) == "float32"
+    args = type("Args", (), {"command": "simulate", "dtype": None})()
+    assert _compile.command_dtype(args) == "float64"
+
+
+def test_no_compile_message_after_one_simulation():
+    """Every cached kernel of the simulation modules is compiled by a simulation (a
+    kernel that only training calls would make the message appear on every run)."""
+    from erpsim.cli import _compile
+    erpsim.simulate(erpsim.load_pretrained().select([0]), ["cat", "dog"])
+    assert not _compile.kernels_need_compiling(_compile.KERNELS["simulate"], "float64")
 
 
 def test_the_shipped_kernels_are_inspectable():
@@ -384,10 +413,13 @@ def test_train_unconverged_warns_and_fails_unless_allowed(train_dir, capsys):
     assert _train(train_dir) == 1
     err = capsys.readouterr().err
     assert "erpsim train: warning: NOT CONVERGED: 1 of 1 instance(s)" in err
+    assert "or pass --allow-unconverged to accept it" in err
     net = Network.load(train_dir / "net.npz")
     assert net.meta["accuracy"][0] < 1.0
     assert _train(train_dir, "--allow-unconverged") == 0      # resumes the same run
-    assert "NOT CONVERGED" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "NOT CONVERGED" in err and "accepted (--allow-unconverged)" in err
+    assert "pass --allow-unconverged" not in err
 
 
 @pytest.mark.parametrize("option, value, message", [

@@ -344,6 +344,33 @@ def test_failing_replace_leaves_file_intact(tmp_path, monkeypatch):
     assert np.array_equal(Network.load(path).W, net.W)
 
 
+@pytest.mark.parametrize("edit, problem", [
+    (lambda net: net.W.__setitem__((0, 0, 0), np.nan), "weights contain NaN"),
+    (lambda net: net.b.__setitem__((0, 1), np.inf), "biases contain NaN or infinite"),
+])
+def test_save_refuses_an_invalid_network_and_leaves_the_file_intact(tmp_path, edit, problem):
+    net = Network.initialize(TINY, 1, rng=0)
+    path = net.save(tmp_path / "net.npz")
+    content = path.read_bytes()
+    edit(net)                                    # edited in place after construction
+    with pytest.raises(ValueError, match=f"not saved to .*net.npz: {problem}"):
+        net.save(path)
+    _assert_untouched(tmp_path, path, content)
+
+
+def test_load_names_the_file_whose_weights_are_invalid(tmp_path):
+    net = Network.initialize(TINY, 1, rng=0)
+    header = {"format_version": FORMAT_VERSION, "config": net.config.to_dict(),
+              "seeds": net.seeds, "meta": net.meta}
+    W = net.W.copy()
+    W[0, 0, 0] = np.nan
+    path = tmp_path / "nan_weights.npz"
+    np.savez(path, W=W, b=net.b,
+             header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8))
+    with pytest.raises(ValueError, match="nan_weights.npz: weights contain NaN"):
+        Network.load(path)
+
+
 def test_load_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="no_such.npz"):
         Network.load(tmp_path / "no_such.npz")

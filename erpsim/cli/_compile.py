@@ -1,13 +1,14 @@
 """Tell the user when the numba kernels are about to be compiled for the first time.
 
-The kernels use ``cache=True``: numba compiles them once per environment (about 1-2
-minutes) and stores them on disk; later runs load them in seconds. Without a message
-the first run looks frozen.
+The kernels use ``cache=True``: numba compiles them once per environment and precision
+(on the 2-core CI machine about 15 s for a simulation, 30 s more for training) and
+stores them on disk; later runs load them in seconds. Without a message the first run
+looks frozen.
 """
 import importlib
 import sys
 
-MESSAGE = ("compiling the numba kernels once (about 1-2 minutes; later runs start in "
+MESSAGE = ("compiling the numba kernels once (up to about a minute; later runs start in "
            "seconds)")
 
 # the modules holding the numba kernels each command runs (with the numba backend)
@@ -17,24 +18,32 @@ KERNELS = {"simulate": _SIMULATION, "fig2": _SIMULATION, "compare": _SIMULATION,
            "train": _TRAINING, "sweep": _TRAINING, "encode": ("erpsim.encoding._kernels",)}
 
 
-def _cached(dispatcher):
-    """Whether numba's on-disk cache holds a compiled version of ``dispatcher``.
+def _cached(dispatcher, dtype="float64"):
+    """Whether numba's on-disk cache holds a version of ``dispatcher`` for ``dtype``.
 
-    Uses numba's cache index (a private interface): None when it cannot be read.
+    A float32 run's signatures mention float32 (some arguments, the targets and the
+    gradient slots, stay float64); a float64 run's never do. Uses numba's cache index (a
+    private interface): None when it cannot be read.
     """
     try:
-        return len(dispatcher._cache._cache_file._load_index()) > 0
+        signatures = [str(key[0]) for key in dispatcher._cache._cache_file._load_index()]
     except Exception:
         return None
+    if dtype == "float32":
+        return any("float32" in sig for sig in signatures)
+    return any("float32" not in sig for sig in signatures)
 
 
-def kernels_need_compiling(modules):
-    """Whether some ``cache=True`` numba kernel of ``modules`` has no on-disk cache.
+def kernels_need_compiling(modules, dtype="float64"):
+    """Whether some ``cache=True`` numba kernel of ``modules`` has no on-disk cache for
+    ``dtype``.
 
     Parameters
     ----------
     modules : sequence of str
         Module names; each is imported (importing compiles nothing).
+    dtype : {"float64", "float32"}
+        The precision the command computes in.
 
     Returns
     -------
@@ -49,9 +58,22 @@ def kernels_need_compiling(modules):
         for value in vars(module).values():
             if (isinstance(value, CPUDispatcher) and value.__module__ == name
                     and value._cache.__class__.__name__ != "NullCache"
-                    and _cached(value) is False):
+                    and _cached(value, dtype) is False):
                 return True
     return False
+
+
+def command_dtype(args):
+    """The precision ``args.command`` will compute in: ``--dtype`` where the command has
+    it, the ``dtype`` of a ``train --config`` file's sections, else float64."""
+    if getattr(args, "dtype", None):
+        return args.dtype
+    if getattr(args, "config", None) and args.command == "train":
+        from erpsim.cli.train import read_options_file
+
+        model, training = read_options_file(args.config)
+        return training.get("dtype") or model.get("dtype") or "float64"
+    return "float64"
 
 
 def announce(args, stream=None):
@@ -74,7 +96,7 @@ def announce(args, stream=None):
     if not modules or (getattr(args, "backend", None) or "numba") != "numba":
         return False
     try:
-        needed = kernels_need_compiling(modules)
+        needed = kernels_need_compiling(modules, command_dtype(args))
     except Exception:       # never let the hint itself fail a command
         return False
     if needed:

@@ -137,9 +137,10 @@ def _report_convergence(net, out, allow):
     problem = unconverged(net)
     if problem is None:
         return 0
+    accept = ("accepted (--allow-unconverged)" if allow
+              else "or pass --allow-unconverged to accept it")
     print(f"erpsim train: warning: {problem}; saved anyway to {out}. Resume with a larger "
-          "--max-epochs (the checkpoint continues the run), or pass --allow-unconverged to "
-          "accept it.", file=sys.stderr)
+          f"--max-epochs (the checkpoint continues the run), {accept}.", file=sys.stderr)
     return 0 if allow else 1
 
 

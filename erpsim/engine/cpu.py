@@ -273,17 +273,6 @@ def new_state(n_units, width, dtype_one):
 
 
 @njit(cache=True)
-def copy_rows(src, dst):
-    """``dst[u, k] = src[u, k]`` for two (unit, item) arrays of one shape, row by row
-    (``dst`` may be a strided view whose rows are contiguous, as the training history's;
-    numba's slice assignment ``dst[...] = src`` took 3x longer there)."""
-    for u in range(src.shape[0]):
-        src_u, dst_u = src[u], dst[u]
-        for k in range(src_u.shape[0]):
-            dst_u[k] = src_u[k]
-
-
-@njit(cache=True)
 def _broadcast(column, tile):
     for u in range(tile.shape[0]):
         tile[u] = column[u, 0]

@@ -285,9 +285,15 @@ class Network:
 
         The header holds ``format_version``, the configuration, seeds and meta. The file
         is written to a temporary file in the same folder and moved into place, so an
-        existing file is never left half-written.
+        existing file is never left half-written. A network that fails :meth:`validate`
+        (weights edited in place to NaN, or against their signs) is refused before
+        anything is written.
         """
         path = Path(path)
+        try:
+            self.validate()
+        except ValueError as err:
+            raise ValueError(f"not saved to {path}: {err}") from None
         header = {"format_version": FORMAT_VERSION, "config": self.config.to_dict(),
                   "seeds": self.seeds, "meta": self.meta}
         buffer = io.BytesIO()
@@ -316,8 +322,11 @@ class Network:
         if header.get("format_version") != FORMAT_VERSION:
             raise ValueError(f"{path}: unsupported network format version "
                              f"{header.get('format_version')!r}")
-        return cls(ModelConfig.from_dict(header["config"]), W, b,
-                   header.get("seeds"), header.get("meta"))
+        try:
+            return cls(ModelConfig.from_dict(header["config"]), W, b,
+                       header.get("seeds"), header.get("meta"))
+        except ValueError as err:
+            raise ValueError(f"{path}: {err}") from None
 
 
 def _seed(value, name):

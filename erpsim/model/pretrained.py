@@ -42,7 +42,8 @@ def pretrained_path(name=DEFAULT, verify=True):
 
 
 def load_pretrained(name=DEFAULT, verify=True):
-    """Load the shipped trained instances (10 seeds of the default network).
+    """Load shipped trained instances: by default the 20 seeds of the default network
+    (``"erp_v0_2"``: the 10 of erpsim 0.2).
 
     Parameters
     ----------
