@@ -317,6 +317,9 @@ def test_compile_message_when_the_numba_cache_is_empty(tmp_path, monkeypatch):
                                  "about a minute; later runs start in seconds)\n")
     args.backend = "numpy"
     assert not _compile.announce(args, stream)
+    for listing in ("dry_run", "status"):          # erpsim sweep's listings compute nothing
+        args = type("Args", (), {"command": "sweep", listing: True})()
+        assert not _compile.announce(args, stream)
 
 
 def test_compile_message_knows_the_precision(tmp_path, monkeypatch):

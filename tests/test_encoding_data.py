@@ -166,3 +166,12 @@ def test_synthetic_structure_and_noise():
         make_synthetic(feats, noise=-1)
     with pytest.raises(ValueError, match="n_informative"):
         make_synthetic(feats, n_voxels=5, n_informative=6)
+
+
+def test_participant_repr_is_a_summary_not_the_arrays():
+    from erpsim.encoding import NOUN_CATEGORIES, NOUNS, make_synthetic, verb_features
+    data = make_synthetic(verb_features(), words=NOUNS, categories=NOUN_CATEGORIES,
+                          n_voxels=300, n_informative=10, noise=1.0, rng=0)
+    text = repr(data)
+    assert text == ("ParticipantData(subject='synthetic', 6 presentations x 60 nouns x "
+                    "300 voxels, source='synthetic')")

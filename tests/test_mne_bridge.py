@@ -157,6 +157,13 @@ def test_model_export_rejects_bad_input(result):
         mb.model_to_epochs(erpsim.serp_by_type(result))
     with pytest.raises(ValueError, match="model must be"):
         mb.model_to_evokeds([1, 2, 3])
+    n = result.sizes["instance"]
+    listed = str(list(range(n)))                     # plain integers, not np.int64(...)
+    with pytest.raises(ValueError, match=r"instance 99 not found; instances are \[0, 1"):
+        mb.model_to_evokeds(result, instance=99)
+    with pytest.raises(ValueError) as err:
+        mb.model_to_epochs(result, instance=99)
+    assert listed in str(err.value)
 
 
 # --------------------------------------------------------------------------- human data
@@ -256,7 +263,7 @@ def test_read_brainvision_raw_and_epoch_it(tmp_path):
         mb.eeg_condition_evokeds(raw, {"word/1": "Stimulus/S 99"}, "Pz")
 
 
-def test_read_eeg_dispatch_and_errors(tmp_path):
+def test_read_eeg_dispatch_and_errors(tmp_path, monkeypatch):
     evs = mb.human_evokeds()
     ave = mb.save_evokeds(tmp_path / "h-ave.fif", evs)
     assert isinstance(mb.read_eeg(ave), list)
@@ -281,6 +288,14 @@ def test_read_eeg_dispatch_and_errors(tmp_path):
         with pytest.raises(ValueError, match="could not read") as err:
             mb.read_eeg(bad)
         assert name in str(err.value)
+    def silent(*args, **kwargs):
+        raise AssertionError                          # as MNE's BOXY reader does on text
+    with monkeypatch.context() as patch:
+        patch.setattr(mne.io, "read_raw", silent)
+        (tmp_path / "notes.edf").write_text("not EEG")
+        with pytest.raises(ValueError, match="AssertionError: the reader rejected the "
+                                             "file's content without a message"):
+            mb.read_eeg(tmp_path / "notes.edf")
     odd = tmp_path / "data.xyz"
     odd.write_text("1 2 3")
     with pytest.raises(ValueError, match="unsupported EEG file type"):

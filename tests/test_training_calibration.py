@@ -59,6 +59,21 @@ def screened(client, tmp_path_factory):
 
 
 # ------------------------------------------------------------------ candidates and grids
+def test_default_candidates_keep_the_protocol_they_were_defined_under():
+    """A sweep's trained points start from training_config() since 0.3; every candidate
+    still resolves to the ModelConfig field defaults plus its own fields."""
+    import dataclasses
+
+    from erpsim import ModelConfig
+    from erpsim.paper.training_calibration import FIELD_DEFAULTS_PROTOCOL
+    field_defaults = {f.name: f.default for f in dataclasses.fields(ModelConfig)}
+    assert FIELD_DEFAULTS_PROTOCOL == {k: field_defaults[k] for k in FIELD_DEFAULTS_PROTOCOL}
+    for cand in default_candidates():
+        point = load_grid(cand.grid([0], 10, n_per_type=2)).points()[0]
+        expected = ModelConfig(**cand.config, envelope=point.model_config().envelope)
+        assert point.model_config() == expected, cand.name
+
+
 def test_candidate_grid_expands_to_one_point_per_seed_with_dict_fields():
     grid = load_grid(CANDIDATES[0].grid([0, 1, 2], 50, n_per_type=3))
     assert grid.dims == ("target_window", "seed") and len(grid) == 3

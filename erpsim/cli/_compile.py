@@ -95,6 +95,8 @@ def announce(args, stream=None):
     modules = KERNELS.get(args.command)
     if not modules or (getattr(args, "backend", None) or "numba") != "numba":
         return False
+    if getattr(args, "dry_run", False) or getattr(args, "status", False):
+        return False        # erpsim sweep --dry-run / --status compute nothing
     try:
         needed = kernels_need_compiling(modules, command_dtype(args))
     except Exception:       # never let the hint itself fail a command

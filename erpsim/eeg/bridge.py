@@ -265,7 +265,7 @@ def _by_type(model):
 def _select_instance(arr, instance):
     if instance is None:
         return arr.mean("instance"), arr.sizes["instance"]
-    labels = list(arr["instance"].values)
+    labels = arr["instance"].values.tolist()
     if instance not in labels:
         raise ValueError(f"model instance {instance!r} not found; instances are {labels}")
     return arr.sel(instance=instance, drop=True), 1
@@ -434,7 +434,7 @@ def model_to_epochs(result, *, instance="all", ms_per_tick=MS_PER_TICK,
         if instance != "all":
             raise ValueError(f"instance must be 'all', an int or None, got {instance!r}")
     else:
-        labels = list(serp["instance"].values)
+        labels = serp["instance"].values.tolist()
         if instance not in labels:
             raise ValueError(f"model instance {instance!r} not found; instances are {labels}")
         serp = serp.sel(instance=[instance])
@@ -645,8 +645,9 @@ def read_eeg(path, *, verbose="error"):
         try:
             return fn()
         except Exception as err:  # readers raise ValueError, OSError, RuntimeError, ...
+            detail = str(err) or "the reader rejected the file's content without a message"
             raise ValueError(f"could not read {path} as {kind}: "
-                             f"{type(err).__name__}: {err}") from err
+                             f"{type(err).__name__}: {detail}") from err
 
     if name.endswith(".fif") or name.endswith(".fif.gz"):
         if _fif_suffix_ok(name, ("-ave", "_ave")):

@@ -122,6 +122,12 @@ class ParticipantData:
         """int: number of voxels."""
         return self.presentations.shape[2]
 
+    def __repr__(self):
+        grid = f", grid {self.grid_shape}" if self.grid_shape is not None else ""
+        return (f"ParticipantData(subject={self.subject!r}, {self.n_presentations} "
+                f"presentations x {self.n_nouns} nouns x {self.n_voxels} voxels{grid}, "
+                f"source={self.source!r})")
+
     def images(self):
         """Averaged, mean-centred images, shape (n_nouns, n_voxels)."""
         return average_and_centre(self.presentations)

@@ -58,6 +58,10 @@ __all__ = ["Candidate", "BASE_CONFIG", "BASE_TRAINING", "default_candidates",
 #: calibration"): output integration everywhere at dt 0.5, outputs starting at 0.5,
 #: 8 blank ticks before onset.
 BASE_CONFIG = {"integration": "output", "dt": 0.5, "init_output": 0.5, "n_blank": 8}
+#: The protocol fields every candidate starts from: the ``ModelConfig`` field defaults
+#: (erpsim 0.2's protocol), under which the candidates were defined and run, pinned
+#: because a sweep's trained points start from :func:`erpsim.training_config` since 0.3.
+FIELD_DEFAULTS_PROTOCOL = {"n_blank": 20, "init_net": 0.0, "dt_groups": None}
 #: The base training: 3 of 50 semantic features active, targets on the last 2 stimulus
 #: ticks (ticks 18-19 after onset).
 BASE_TRAINING = {"n_active": 3, "target_window": (18, 19)}
@@ -136,7 +140,8 @@ class Candidate:
             A grid declaration (:mod:`erpsim.sweep.grid`), validated by
             :func:`erpsim.sweep.grid.load_grid` when run.
         """
-        config = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.config.items()}
+        config = {k: (list(v) if isinstance(v, tuple) else v)
+                  for k, v in {**FIELD_DEFAULTS_PROTOCOL, **self.config}.items()}
         train = {k: (list(v) if isinstance(v, tuple) else v)
                  for k, v in {**self.training, **training}.items()}
         if "target_window" in train and train["target_window"] is not None:

@@ -12,7 +12,13 @@ A grid is a dict (or a JSON / YAML file holding one)::
 
 - ``config``, ``envelope`` and ``training`` map field names of
   :class:`erpsim.ModelConfig`, :class:`erpsim.Envelope` and
-  :class:`erpsim.training.TrainingSettings` to values. A **list** is an axis of the
+  :class:`erpsim.training.TrainingSettings` to values. A trained point's configuration
+  starts from :func:`erpsim.training_config` (the default protocol since 0.3, as
+  ``erpsim train``: :data:`~erpsim.model.config.CALIBRATED_PROTOCOL` over the
+  ``ModelConfig`` field defaults) and its training from ``TrainingSettings()``. A grid
+  written for erpsim 0.2 trained from the field defaults with 5 of 50 active features;
+  it trains those networks again with ``"n_blank": 20, "init_net": 0.0,
+  "dt_groups": null`` in its ``config`` and ``"n_active": 5`` in its ``training``. A **list** is an axis of the
   grid (one dimension of the results, even with one value); any other value (number,
   string, true/false, null) is **fixed** for every point. So ``"layers": "S"`` fixes the
   envelope to the semantic layer and ``"layers": ["S", "AHS"]`` sweeps two choices
@@ -46,7 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from erpsim.model.pretrained import pretrained_path, sha256
-from erpsim.model.config import Envelope, ModelConfig, default_envelope
+from erpsim.model.config import CALIBRATED_PROTOCOL, Envelope, ModelConfig, default_envelope
 from erpsim.model.lexicon import load_lexicon
 from erpsim.model.network import Network
 from erpsim.training import TrainingSettings
@@ -396,8 +402,8 @@ class Grid:
                 coords[axis.dim] = label
             where = ", ".join(f"{k}={v!r}" for k, v in coords.items()) or "(no swept parameters)"
             try:
-                if self.model is None:
-                    base_config, base_envelope = {}, default_envelope()
+                if self.model is None:      # trained points: what ``erpsim train`` trains
+                    base_config, base_envelope = dict(CALIBRATED_PROTOCOL), default_envelope()
                 else:
                     base_config = self.model.config_fields()
                     base_envelope = self.model.config.envelope or default_envelope()

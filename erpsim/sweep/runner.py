@@ -55,8 +55,9 @@ class SweepReport:
         Point key -> {"coords", "error"} for points that failed every attempt.
     retried : int
         Resubmissions after an error.
-    models_trained, models_loaded : int
-        Distinct models trained on workers, and loaded from the store.
+    models_trained, models_read, models_loaded : int
+        Distinct models trained on workers, read from the grid's network file (grids
+        with a ``model``: nothing is trained), and loaded from the store.
     seconds : float
         Wall time of the run.
     """
@@ -68,6 +69,7 @@ class SweepReport:
     failed: dict = field(default_factory=dict)
     retried: int = 0
     models_trained: int = 0
+    models_read: int = 0
     models_loaded: int = 0
     seconds: float = 0.0
 
@@ -79,7 +81,9 @@ class SweepReport:
     def __str__(self):
         text = (f"{self.n_points} points: {self.skipped} already done, {self.computed} computed, "
                 f"{len(self.failed)} failed ({self.retried} retries; models: "
-                f"{self.models_trained} trained, {self.models_loaded} loaded) in "
+                f"{self.models_trained} trained, "
+                + (f"{self.models_read} read from the model file, " if self.models_read else "")
+                + f"{self.models_loaded} loaded) in "
                 f"{self.seconds:.1f} s -> {self.store}")
         for info in self.failed.values():
             text += f"\n  FAILED {info['coords']}: {info['error']}"
@@ -222,6 +226,7 @@ class SweepRun:
         self.model_futures, self.model_attempts, self.train_of = {}, {}, {}
         self.attempts, self.point_of, self.live = {}, {}, {}
         self.waiting = {}           # model key -> points not yet finished (to release it)
+        self.from_file = set()      # model keys read from the grid's network file
         for p in todo:
             self.waiting[p.model_key] = self.waiting.get(p.model_key, 0) + 1
 
@@ -243,6 +248,8 @@ class SweepRun:
                                         key=f"sweep-train-{mk}-{self.token}-"
                                             f"{self.model_attempts[mk]}")
             self.train_of[future.key] = mk
+            if point.model_file is not None:
+                self.from_file.add(mk)
             self.ac.add(future)
         self.model_futures[mk] = future
         return future
@@ -273,7 +280,10 @@ class SweepRun:
         if future.status == "finished":
             self.store.save_model(future.result(), mk)
             self.store.log(event="model", model_key=mk)
-            self.report.models_trained += 1
+            if mk in self.from_file:
+                self.report.models_read += 1
+            else:
+                self.report.models_trained += 1
         else:
             error, _ = _error_text(future)
             self.store.log(event="model_error", model_key=mk, error=error)

@@ -91,18 +91,30 @@ def _fwhm_bars(ax, windows):
 
 
 def _spectrum_panel(ax, spectra, item_type):
+    """Relative power spectra of one item type: the EEG's up to the panel's edge, the
+    model's up to ``fmax`` (the frequencies ``spectral_r`` compares; above the model's
+    Nyquist frequency its curve, resampled onto the EEG's times, has only interpolation
+    artefacts)."""
     fmax = float(spectra.attrs.get("spectral_r_fmax_hz", spectra["freq"].values[-1]))
     freqs = spectra["freq"].values
+    xmax = min(20.0, float(freqs[-1]))
+    lowest = np.inf
     for cond, pres in _conditions_of(spectra, item_type):
         for source, var in (("EEG", "eeg"), ("model", "model")):
             p = spectra[var].sel(condition=cond).values
             p = p.mean(0) if p.ndim == 2 else p
             total = p[freqs > 0].sum()
-            if total > 0:
-                ax.semilogy(freqs[freqs > 0], p[freqs > 0] / total, color=_STYLE[source],
+            shown = (freqs > 0) & (freqs <= (fmax if var == "model" else xmax))
+            if total > 0 and shown.any():
+                rel = p[shown] / total
+                ax.semilogy(freqs[shown], rel, color=_STYLE[source],
                             lw=_WIDTH.get(pres, 1.5), label=f"{source} {pres}")
+                if np.any(rel > 0):
+                    lowest = min(lowest, float(rel[rel > 0].min()))
     ax.axvline(fmax, color="0.6", ls=":", lw=1)
-    ax.set_xlim(0, min(20.0, float(freqs[-1])))
+    ax.set_xlim(0, xmax)
+    if np.isfinite(lowest):
+        ax.set_ylim(bottom=lowest / 2)
     ax.set_xlabel("Frequency (Hz)")
     ax.set_ylabel("Relative power (fraction)")
 
