@@ -42,18 +42,22 @@ def plot_effect_by_parameter(by, model="alpha"):
         numeric = all(isinstance(v, (int, float, np.integer, np.floating))
                       and not isinstance(v, bool) for v in values)
         position = {v: (float(v) if numeric else k) for k, v in enumerate(values)}
-        for item_type, group in rows.groupby("item_type", sort=False):
+        n_types = rows["item_type"].nunique()
+        spots = sorted(position.values())
+        spacing = min(np.diff(spots)) if len(spots) > 1 else 1.0
+        for k_type, (item_type, group) in enumerate(rows.groupby("item_type", sort=False)):
             x = np.array([position[v] for v in group["value"]])
             y = group["mean"].to_numpy()
             err = np.vstack([y - group["ci_low"].to_numpy(), group["ci_high"].to_numpy() - y])
-            ax.errorbar(x, y, yerr=np.where(np.isnan(err), 0, err), marker="o", capsize=3,
-                        color=TYPE_COLOURS.get(item_type), label=item_type)
+            shift = 0.06 * (k_type - (n_types - 1) / 2) * spacing   # unhide overlaps
+            ax.errorbar(x + shift, y, yerr=np.where(np.isnan(err), 0, err), marker="o",
+                        capsize=3, color=TYPE_COLOURS.get(item_type), label=item_type)
         if not numeric:
             ax.set_xticks(range(len(values)), [str(v) for v in values])
         ax.axhline(0, color="0.6", linewidth=0.8, linestyle=":")
         ax.set_xlabel(param)
         ax.set_title(param)
-    axes[0][0].set_ylabel("repetition effect\n(first - second window mean)")
+    axes[0][0].set_ylabel("repetition effect (activation)\n(first - second window mean)")
     axes[0][-1].legend(fontsize="small", frameon=False)
     n_seeds = int(sub["n_seeds"].max()) if len(sub) else 0
     fig.suptitle(f"Repetition effect by parameter, {model} model\n"

@@ -21,6 +21,7 @@ def plot_summary(result, categories=None, title=None):
     import matplotlib
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     observed = getattr(result, "observed", None) or result
     null = getattr(result, "null", None)
@@ -42,6 +43,7 @@ def plot_summary(result, categories=None, title=None):
                label=f"observed {observed.accuracy:.3f}{p_text}")
     ax.set_xlabel("leave-two-out accuracy")
     ax.set_ylabel("permutations")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))     # counts
     ax.set_xlim(0.0, 1.0)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     ax.set_title(f"{observed.n_folds} folds, {observed.n_select} voxels per fold",
