@@ -12,7 +12,6 @@ the shipped instances) unless ``--allow-unconverged``: resume it with a larger
 """
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import erpsim
@@ -33,7 +32,6 @@ def run(args):
     config = erpsim.training_config()
     net = erpsim.Network.initialize(config, args.instances, rng=args.seed)
     checkpoint = checkpoint_path(out)
-    start = time.perf_counter()
     try:
         net, history = train(net, erpsim.load_lexicon(),
                              TrainingSettings(max_epochs=args.max_epochs),
@@ -47,7 +45,6 @@ def run(args):
               "larger --max-epochs (the checkpoint continues the run), or pass "
               "--allow-unconverged to save it anyway.", file=sys.stderr)
         return 1
-    net.meta["training_seconds"] = time.perf_counter() - start
     net.meta["training_config"] = config.to_dict()
     net = net.with_config(envelope=erpsim.default_envelope(), **CALIBRATED_DYNAMICS)
     save_run(net, history, out)

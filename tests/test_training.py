@@ -133,9 +133,14 @@ def test_training_is_deterministic_and_resumes(tmp_path):
     train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(), short, checkpoint=ckpt,
           progress=False)
     assert ckpt.exists()
+    with np.load(ckpt) as saved:
+        before = float(saved["seconds"])            # the first run's time to its last save
     c, _ = train(erpsim.Network.initialize(config, 1, rng=1), tiny_lexicon(), settings,
                  checkpoint=ckpt, progress=False)
     np.testing.assert_allclose(c.W, a.W, rtol=1e-12, atol=1e-14)
+    # the training time counts the earlier run up to the checkpoint it resumed
+    assert 0 < before < c.meta["training_seconds"]
+    assert a.meta["training_seconds"] > 0
 
 
 def test_extending_a_finished_run_equals_running_longer(tmp_path):

@@ -1,6 +1,5 @@
 """``erpsim train``: train model instances (autoencoder pretraining, then BPTT)."""
 import sys
-import time
 from pathlib import Path
 
 from erpsim.cli._options import nonnegative_int, positive_float, positive_int
@@ -156,14 +155,12 @@ def run(args):
     lexicon = load_lexicon(args.lexicon, coding=get_coding(config.coding, n_slots=config.n_slots))
     net = Network.initialize(config, args.instances, rng=args.seed)
     checkpoint = checkpoint_path(out)
-    start = time.perf_counter()
     try:
         net, history = train(net, lexicon, settings, checkpoint=checkpoint,
                              restart=args.restart, progress=not args.no_progress)
     except KeyboardInterrupt:
         print("\n" + interrupted_message("erpsim train", checkpoint), file=sys.stderr)
         return 130
-    net.meta["training_seconds"] = time.perf_counter() - start
     history_path = save_run(net, history, out)
     print(f"saved {out} and {history_path} ({net.meta['training_seconds']:.0f} s); accuracy "
           f"per instance: {[round(a, 3) for a in net.meta['accuracy']]}")

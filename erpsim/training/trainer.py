@@ -3,6 +3,7 @@ import hashlib
 import io
 import json
 import os
+import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -460,6 +461,9 @@ class TrainingState:
         First epoch to run.
     checked_at_start : bool
         Whether the check of epoch ``start`` is already done.
+    seconds : float
+        Training time (s) of the earlier runs of a resumed checkpoint, up to its last
+        save (0 for a fresh run, and for a checkpoint of erpsim < 0.3, which kept none).
     """
 
     opt: Adam
@@ -468,6 +472,7 @@ class TrainingState:
     history: list
     start: int = 0
     checked_at_start: bool = False
+    seconds: float = 0.0
 
 
 def initial_state(network, problem, settings, checkpoint=None, restart=False, identity=None):
@@ -490,7 +495,7 @@ def initial_state(network, problem, settings, checkpoint=None, restart=False, id
     if checkpoint is not None and Path(checkpoint).exists() and not restart:
         # a checkpoint holds the state before the update of its epoch: after that epoch's
         # check for a regular check, before it for the check forced at the last epoch
-        state.start, state.history, state.checked_at_start = _load_checkpoint(
+        state.start, state.history, state.checked_at_start, state.seconds = _load_checkpoint(
             checkpoint, network, state.opt, state.active, state.best, identity)
     elif settings.pretrain_epochs:
         pretrain_autoencoder(network, problem.x, epochs=settings.pretrain_epochs,
@@ -551,8 +556,9 @@ def update(network, problem, state, settings, grad=None):
         project_signs(network.W, network.arch)
 
 
-def finish(network, problem, state, settings):
-    """Give each instance its best weights and record the run in ``network.meta``."""
+def finish(network, problem, state, settings, seconds=None):
+    """Give each instance its best weights and record the run in ``network.meta``
+    (``seconds``: its training time, recorded as ``training_seconds`` if given)."""
     network.W[...] = state.best["W"]
     network.b[...] = state.best["b"]
     history = state.history
@@ -562,6 +568,8 @@ def finish(network, problem, state, settings):
         training=settings.to_dict(), accuracy=state.best["acc"].tolist(),
         final_loss=state.best["loss"].tolist(),
         epochs=int(max(h["epoch"] for h in history)) if history else 0)
+    if seconds is not None:
+        network.meta["training_seconds"] = float(seconds)
     network.validate()
     return network, pd.DataFrame(history)
 
@@ -591,7 +599,9 @@ def train(network, lexicon, settings=None, *, checkpoint=None, restart=False, pr
     -------
     network : Network
         Each instance holds its best weights (highest accuracy, then lowest loss, over
-        the checks); ``meta`` records the semantics, settings, history and ``accuracy``
+        the checks); ``meta`` records the semantics, settings, history, the training
+        time ``training_seconds`` (pretraining included; a resumed run adds the time of
+        its earlier runs up to the checkpoint it resumed) and ``accuracy``
         (one value per instance; 1.0 means converged: it may be lower, check it).
     history : pandas.DataFrame
         One row per instance and check: epoch, loss, accuracy.
@@ -602,6 +612,7 @@ def train(network, lexicon, settings=None, *, checkpoint=None, restart=False, pr
         If ``checkpoint`` belongs to another run and ``restart`` is false (nothing is
         trained or overwritten).
     """
+    started = time.perf_counter()
     settings = settings or TrainingSettings()
     problem = prepare_problem(network, lexicon, settings)
     identity = run_identity(network, problem.trained, settings)
@@ -616,17 +627,20 @@ def train(network, lexicon, settings=None, *, checkpoint=None, restart=False, pr
             if checkpoint is not None and not regular:
                 # saved before the check: a run resumed with more epochs then follows the
                 # same path as one that was never stopped (it has no check here)
-                _save_checkpoint(checkpoint, network, state, epoch, identity, checked=False)
+                _save_checkpoint(checkpoint, network, state, epoch, identity,
+                                 state.seconds + time.perf_counter() - started, checked=False)
             grad, loss, acc = check(network, problem, state, settings, epoch)
             bar.set_postfix(loss=f"{loss.mean():.3f}", acc=f"{acc.mean():.3f}",
                             done=f"{n_inst - state.active.sum()}/{n_inst}")
             if checkpoint is not None and regular:
-                _save_checkpoint(checkpoint, network, state, epoch, identity)
+                _save_checkpoint(checkpoint, network, state, epoch, identity,
+                                 state.seconds + time.perf_counter() - started)
         if not state.active.any():
             break
         update(network, problem, state, settings, grad)
     bar.close()
-    return finish(network, problem, state, settings)
+    return finish(network, problem, state, settings,
+                  seconds=state.seconds + time.perf_counter() - started)
 
 
 def roll_back(collapsed, W, b, best, opt):
@@ -654,15 +668,17 @@ def semantics_of(network):
     return items, patterns
 
 
-def _save_checkpoint(path, network, state, epoch, identity, checked=True):
-    """Write the training state before the update of ``epoch`` to ``path`` (atomically)."""
+def _save_checkpoint(path, network, state, epoch, identity, seconds, checked=True):
+    """Write the training state before the update of ``epoch`` to ``path`` (atomically),
+    with the run's training time so far (``seconds``)."""
     opt, best = state.opt, state.best
     saved = opt.state()
     arrays = dict(W=network.W, b=network.b, m_W=saved["m"][0], m_b=saved["m"][1],
                   v_W=saved["v"][0], v_b=saved["v"][1], t=saved["t"], lr=saved["lr"],
                   active=state.active, best_acc=best["acc"], best_loss=best["loss"],
                   best_W=best["W"], best_b=best["b"], epoch=np.array(epoch),
-                  checked=np.array(checked), history=_json_bytes(state.history),
+                  checked=np.array(checked), seconds=np.array(float(seconds)),
+                  history=_json_bytes(state.history),
                   config=_json_bytes(None, network.config.to_json()),
                   identity=_json_bytes(identity))
     buffer = io.BytesIO()
@@ -716,4 +732,6 @@ def _load_checkpoint(path, network, opt, active, best, identity=None):
         best["W"][...] = data["best_W"]
         best["b"][...] = data["best_b"]
         checked = bool(data["checked"]) if "checked" in data.files else True
-        return int(data["epoch"]), json.loads(bytes(data["history"]).decode()), checked
+        seconds = float(data["seconds"]) if "seconds" in data.files else 0.0
+        return (int(data["epoch"]), json.loads(bytes(data["history"]).decode()), checked,
+                seconds)
