@@ -467,8 +467,9 @@ def default_config(**changes):
     """The package's default model: the alpha model with the calibrated values.
 
     The shipped weights trained under :func:`training_config`, run with the calibrated
-    initial state, inhibition gain and envelope; ``simulate(..., envelope=None)`` runs
-    the same configuration without the envelope (the control).
+    envelope (and the calibrated test-time values of :data:`CALIBRATED_DYNAMICS`, none
+    since 0.3); ``simulate(..., envelope=None)`` runs the same configuration without
+    the envelope (the control).
 
     Parameters
     ----------

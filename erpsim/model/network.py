@@ -98,7 +98,7 @@ class Architecture:
         return mask
 
     def init_weights(self, rng):
-        """Draw one instance's weights and biases (docs/model.md §4, "What training is like").
+        """Draw one instance's weights and biases (docs/model.md §4: initial weights must be small).
 
         Excitatory projections: uniform on [0, 2/fan-in] where fan-in is the size of the
         source group; inhibitory: uniform on [-2/pool size, 0]; free-sign (PDP ablation):
