@@ -138,10 +138,19 @@ def run_stage(args, stage, candidates):
     return summary
 
 
+def _previous_summary(args, stage, then):
+    """``OUT/STAGE/summary.csv`` of an earlier stage, or an error saying to run it."""
+    path = Path(args.out) / stage / "summary.csv"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} not found: run the {stage} stage first (same "
+                                f"--out), or {then}")
+    return pd.read_csv(path)
+
+
 def stage_confirm(args):
     names = args.candidates
     if names is None:
-        screen = pd.read_csv(Path(args.out) / "screen" / "summary.csv")
+        screen = _previous_summary(args, "screen", "name candidates with --candidates")
         names = list(screen[screen["passes_gate"].astype(bool)]["candidate"].head(args.top))
         if not names:
             raise ValueError("no screened candidate passes the 99%-reading gate; "
@@ -155,7 +164,7 @@ def stage_envelope(args):
                                 Path(args.model).stem)
     name = args.candidate
     if name is None:
-        confirm = pd.read_csv(Path(args.out) / "confirm" / "summary.csv")
+        confirm = _previous_summary(args, "confirm", "give --model FILE")
         passing = confirm[confirm["passes_gate"].astype(bool)]
         if passing.empty:
             raise ValueError("no confirmed candidate passes the 99%-reading gate")

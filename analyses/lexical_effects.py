@@ -81,10 +81,15 @@ def plot(items, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out/lexical_effects")
-    parser.add_argument("--model", help="a saved network .npz (default: the shipped instances)")
+    parser.add_argument("--out", default="out/lexical_effects",
+                        help="output folder (default out/lexical_effects)")
+    parser.add_argument("--model", help="a saved network .npz with at least 2 instances "
+                                        "(default: the shipped instances)")
     args = parser.parse_args(argv)
     network = erpsim.Network.load(args.model) if args.model else erpsim.load_pretrained()
+    if network.n_instances < 2:
+        parser.error(f"--model {args.model}: the effects are tested across instances; it "
+                     f"has {network.n_instances}")
     ds = erpsim.simulate(network, erpsim.load_lexicon(), presentations=1)
     effects = effects_table([neighbourhood_effect(ds, measure=m) for m in MEASURES])
     items = item_means(ds)

@@ -71,19 +71,23 @@ def main(argv=None):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("store", help="sweep store folder")
     parser.add_argument("--out", help="output folder (default: STORE/summary)")
-    parser.add_argument("--model", default=None,
+    parser.add_argument("--model", default=None, choices=("alpha", "control"),
                         help="model plotted: alpha (default when present) or control")
     args = parser.parse_args(argv)
+    if not (Path(args.store) / "points").is_dir():
+        parser.error(f"{args.store} is not a sweep store (no points/ folder; run "
+                     "erpsim sweep GRID first, or give its --store)")
     ds = open_sweep(args.store)
     out = Path(args.out) if args.out else Path(args.store) / "summary"
     print(f"{ds.attrs['n_done']} of {ds.attrs['n_points']} points done")
     if "repetition_effect" not in ds:
         raise SystemExit("no finished points to summarise")
     model = args.model or ("alpha" if "alpha" in ds["model"].values else "control")
+    if model not in ds["model"].values:
+        parser.error(f"--model {model}: this sweep has only {list(ds['model'].values)}")
     tables = {"repetition_effects": repetition_table(ds), "effect_by_parameter": effect_by_parameter(ds)}
     if ds.sizes["seed"] >= 2:
         tables["cell_stats"] = cell_stats(ds)

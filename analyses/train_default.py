@@ -56,11 +56,16 @@ def run(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instances", type=positive_int, default=20)
-    parser.add_argument("--seed", type=nonnegative_int, default=0)
-    parser.add_argument("--max-epochs", type=positive_int, default=TrainingSettings.max_epochs)
+    parser.add_argument("--instances", type=positive_int, default=20,
+                        help="instances to train (default 20, as shipped)")
+    parser.add_argument("--seed", type=nonnegative_int, default=0,
+                        help="seed of the initial weights (default 0, as shipped)")
+    parser.add_argument("--max-epochs", type=positive_int, default=TrainingSettings.max_epochs,
+                        help=f"BPTT epochs at most (default {TrainingSettings.max_epochs})")
     parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent
-                                             / "data" / "pretrained" / "erp_default.npz"))
+                                             / "data" / "pretrained" / "erp_default.npz"),
+                        help="output network file (default: the shipped "
+                             "data/pretrained/erp_default.npz, which it replaces)")
     parser.add_argument("--restart", action="store_true",
                         help="discard the checkpoint of an earlier run instead of resuming it")
     parser.add_argument("--allow-unconverged", action="store_true",

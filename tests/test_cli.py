@@ -93,7 +93,7 @@ def test_simulate_saved_model(tmp_path, model_path, lexicon_path, capsys):
     # the same numbers as the library call with the default envelope
     net = Network.load(model_path).select([0, 1])
     expected = erpsim.simulate(net, load_lexicon(lexicon_path), presentations=2,
-                               envelope=Envelope())
+                               envelope=erpsim.default_envelope())
     np.testing.assert_array_equal(ds["serp"].values, expected["serp"].values)
     values = ds["serp"].values
     assert np.all((values > 0) & (values < 1))
@@ -429,7 +429,8 @@ def test_train_unconverged_warns_and_fails_unless_allowed(train_dir, capsys):
     ("--max-epochs", "0", "argument --max-epochs: must be a positive integer, got '0'"),
     ("--seed", "-1", "argument --seed: must be an integer >= 0, got '-1'"),
     ("--instances", "0", "argument --instances: must be a positive integer, got '0'"),
-    ("--dt", "0", "argument --dt: must be a positive number, got '0'"),
+    ("--dt", "0", "argument --dt: must be a number in (0, 1], got '0'"),
+    ("--dt", "5", "argument --dt: must be a number in (0, 1], got '5'"),
 ])
 def test_train_out_of_range_values_name_the_option(tmp_path, capsys, option, value, message):
     with pytest.raises(SystemExit) as exit_:
@@ -589,3 +590,63 @@ def test_blocked_output_fails_before_any_work(tmp_path, capsys, monkeypatch, com
     err = capsys.readouterr().err
     assert "error: --" in err and "not a folder" in err and len(err.strip().splitlines()) == 1
     assert not started
+
+
+def test_fig2_on_a_trained_network_without_an_envelope(tmp_path, capsys, monkeypatch):
+    """`erpsim train` saves no envelope: fig2 runs its alpha model with the default
+    envelope (and says so); --quick takes at most the network's instances; a single
+    instance is refused before any work (the bands and tests are across instances)."""
+    net = erpsim.load_pretrained("erp_v0_2").select([0, 1])
+    path = net.with_config(envelope=None).save(tmp_path / "trained.npz")
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake(network, instances=None, **kwargs):
+        seen.update(envelope=network.config.envelope, instances=instances)
+        raise Stop("stop here")
+
+    monkeypatch.setattr("erpsim.paper.fig2.compute_fig2", fake)
+    assert main(["fig2", "--model", str(path), "--quick", "--out", str(tmp_path / "f")]) == 1
+    assert seen == {"envelope": erpsim.default_envelope(), "instances": 2}
+    assert "has no envelope in its configuration" in capsys.readouterr().err
+    one = net.select([0]).save(tmp_path / "one.npz")
+    seen.clear()
+    assert main(["fig2", "--model", str(one), "--out", str(tmp_path / "g")]) == 1
+    err = capsys.readouterr().err
+    assert "--model" in err and "at least 2 instances" in err and not seen
+
+
+def test_cli_messages_unknown_options_warnings_and_broken_pipes(capsys):
+    from erpsim.cli import call
+    with pytest.raises(SystemExit) as exit_:
+        main(["fig2", "--bogus"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.strip() == (
+        "erpsim fig2: error: unrecognized arguments: --bogus (see 'erpsim fig2 --help')")
+
+    def warns(args):
+        import warnings
+        warnings.warn("something odd", RuntimeWarning)
+
+    assert call(warns, type("Args", (), {})(), "erpsim test") == 0
+    assert capsys.readouterr().err == "erpsim test: warning: something odd\n"
+
+    def reader_left(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    assert call(reader_left, type("Args", (), {})(), "erpsim test") == 141
+    assert capsys.readouterr().err == ""
+
+
+def test_compare_subject_ids_must_match_the_files(tmp_path, capsys):
+    pytest.importorskip("mne")
+    eeg = tmp_path / "sub-01-ave.fif"
+    eeg.write_text("never read")
+    argv = ["compare", str(eeg), "--channel", "Pz", "--out", str(tmp_path / "o")]
+    assert main(argv + ["--subjects", "a", "b"]) == 1
+    assert "--subjects: 2 id(s) for 1 EEG file(s)" in capsys.readouterr().err
+    two = ["compare", str(eeg), str(eeg)] + argv[2:]
+    assert main(two + ["--subjects", "a", "a"]) == 1
+    assert "--subjects: repeated id(s) ['a']" in capsys.readouterr().err

@@ -54,7 +54,7 @@ def test_encode_errors(tmp_path, capsys):
     assert "not found" in capsys.readouterr().err
     assert main(["encode", "--n-voxels", "50", "--n-select", "60", "--permutations", "0",
                  "--out", str(tmp_path)]) == 1
-    assert "n_select" in capsys.readouterr().err
+    assert "--n-select 60 exceeds the synthetic data's 50 voxels" in capsys.readouterr().err
 
 
 def _participant_file(tmp_path, words, nan=False):

@@ -72,6 +72,11 @@ def test_default_candidates_keep_the_protocol_they_were_defined_under():
         point = load_grid(cand.grid([0], 10, n_per_type=2)).points()[0]
         expected = ModelConfig(**cand.config, envelope=point.model_config().envelope)
         assert point.model_config() == expected, cand.name
+        # and the training it was run with, whatever TrainingSettings' default is now:
+        # 0.2's control with 5 of 50 features, every variant with its own
+        assert "n_active" in cand.training, cand.name
+        assert point.training_settings().n_active == cand.training["n_active"]
+    assert {c.name: c.training["n_active"] for c in default_candidates()}["shipped"] == 5
 
 
 def test_candidate_grid_expands_to_one_point_per_seed_with_dict_fields():
@@ -101,7 +106,7 @@ def test_default_candidates_are_valid_grids_and_documented():
         load_grid(cand.grid([0], 10, n_per_type=2))
     by_name = {c.name: c for c in candidates}
     assert by_name["base"].config == BASE_CONFIG and by_name["base"].training == BASE_TRAINING
-    assert by_name["shipped"].config == {} and by_name["shipped"].training == {}
+    assert by_name["shipped"].config == {} and by_name["shipped"].training == {"n_active": 5}
     # a variant removes a base field with None (last5: the default window)
     assert "target_window" not in by_name["last5"].training
     assert by_name["blank2"].config["n_blank"] == 2

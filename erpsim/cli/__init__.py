@@ -10,9 +10,11 @@ Errors are one line, ``erpsim COMMAND: error: ...``: exit code 2 for usage error
 """
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 import traceback
+import warnings
 
 from erpsim.cli import _compile
 
@@ -53,6 +55,21 @@ def build_parser():
     return parser
 
 
+def _warning_printer(name):
+    """``warnings.showwarning`` for a command: one line, ``NAME: warning: ...``."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"{name}: warning: {message}", file=sys.stderr)
+    return show
+
+
+def _parser_of(parser, command):
+    """The subcommand ``command``'s parser (``parser`` itself if there is none)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return parser
+
+
 def _message(err):
     """One line describing ``err``."""
     text = str(err).strip().splitlines()[0] if str(err).strip() else ""
@@ -83,11 +100,22 @@ def call(func, args, name):
     -------
     int
         ``func``'s code; 1 after an error (one line on stderr, the traceback too under
-        ``--debug``); 130 after an interrupt.
+        ``--debug``); 130 after an interrupt; 141 when the reader of its output left
+        (a broken pipe, as ``erpsim simulate | head``), silently. Warnings are one line,
+        ``NAME: warning: ...``.
     """
     debug = getattr(args, "debug", False)
     try:
-        return func(args) or 0
+        with warnings.catch_warnings():
+            if not debug:
+                warnings.showwarning = _warning_printer(name)
+            return func(args) or 0
+    except BrokenPipeError:     # e.g. `erpsim simulate | head`: the reader left
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no 2nd error
+        except (OSError, ValueError, AttributeError):    # stdout without a descriptor
+            pass
+        return 141
     except KeyboardInterrupt:
         if debug:
             raise
@@ -103,7 +131,10 @@ def call(func, args, name):
 def main(argv=None):
     """Run ``erpsim`` with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:       # named by the subcommand's parser, so the hint is its --help
+        _parser_of(parser, getattr(args, "command", None)).error(
+            f"unrecognized arguments: {' '.join(unknown)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

@@ -35,3 +35,8 @@ def positive_float(text):
 def nonnegative_float(text):
     """A finite number >= 0."""
     return _number(float, text, lambda v: 0 <= v < float("inf"), "a number >= 0")
+
+
+def unit_interval(text):
+    """A number in (0, 1] (an integration constant)."""
+    return _number(float, text, lambda v: 0 < v <= 1, "a number in (0, 1]")

@@ -14,6 +14,7 @@ and, for several participants, ``summary.csv`` (means with 95% CIs),
 import sys
 from pathlib import Path
 
+from erpsim.cli._options import nonnegative_int, positive_float
 from erpsim.utils.atomic import atomic_write as _atomic
 
 
@@ -124,6 +125,12 @@ def run(args):
                    onset_tick=args.onset_tick, sign=args.sign, fit=args.fit,
                    free_sign=args.free_sign, instance=args.instance,
                    epoch=tuple(args.epoch), n_null=args.n_null, rng=args.seed)
+    if args.subjects is not None and len(args.subjects) != len(args.eegfile):
+        raise ValueError(f"--subjects: {len(args.subjects)} id(s) for {len(args.eegfile)} "
+                         "EEG file(s); give one id per file")
+    if args.subjects is not None and len(set(args.subjects)) < len(args.subjects):
+        raise ValueError(f"--subjects: repeated id(s) "
+                         f"{sorted({s for s in args.subjects if args.subjects.count(s) > 1})}")
     eeg = args.eegfile if len(args.eegfile) > 1 else read_eeg(args.eegfile[0])
     if len(args.eegfile) > 1 or args.group or subject_column(eeg):
         cmp = compare_group(eeg, result, subjects=args.subjects,
@@ -143,7 +150,8 @@ def register(subparsers):
     p = subparsers.add_parser(
         "compare", help="compare model sERPs with an EEG file (FIF, BrainVision, EDF, ...)",
         description="Compare model sERPs with EEG evokeds/epochs/raw data read by MNE. "
-                    "Writes comparison.csv, curves.csv and comparison.png to --out.")
+                    "Writes comparison.csv, curves.csv and comparison.png to --out (several "
+                    "participants: also summary.csv, repetition.csv and clusters.csv).")
     p.add_argument("eegfile", nargs="+",
                    help="EEG file(s): -ave.fif, -epo.fif, raw .fif, .vhdr, .edf, .bdf, "
                         ".set, ... (reader chosen by extension); several files = one "
@@ -159,7 +167,7 @@ def register(subparsers):
                    help="comparison window in ms (default 250 450)")
     p.add_argument("--whole-epoch", action="store_true",
                    help="compare over the whole EEG epoch instead of a window")
-    p.add_argument("--ms-per-tick", type=float, default=None,
+    p.add_argument("--ms-per-tick", type=positive_float, default=None,
                    help="ms per model tick (default 48.5)")
     p.add_argument("--onset-tick", type=float, default=None,
                    help="model tick at 0 ms (default 20)")
@@ -177,15 +185,16 @@ def register(subparsers):
                    help="let the fitted gain take either sign (default: the hypothesis' "
                         "sign; a fit that wants the other is reported with gain 0 and "
                         "wrong_sign)")
-    p.add_argument("--n-null", type=int, default=200,
+    p.add_argument("--n-null", type=nonnegative_int, default=200,
                    help="surrogate model curves per condition for the chance levels "
                         "(default 200; 0: none)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the nulls and tests")
+    p.add_argument("--seed", type=nonnegative_int, default=0,
+                   help="seed of the nulls and tests (default 0)")
     p.add_argument("--group", action="store_true",
                    help="one epochs file holding several participants (metadata column "
                         "'subject' or 'participant'; detected without this flag too)")
     p.add_argument("--subjects", nargs="+", default=None,
                    help="participant ids, one per EEG file (default from the file names)")
-    p.add_argument("--n-permutations", type=int, default=1000,
+    p.add_argument("--n-permutations", type=nonnegative_int, default=1000,
                    help="permutations of the cluster test (group input; default 1000)")
     p.set_defaults(func=run)

@@ -2,7 +2,7 @@
 from erpsim.cli._options import nonnegative_float, nonnegative_int, positive_int
 
 
-def add_arguments(parser):
+def add_arguments(parser, out="results/encode"):
     """Add the ``encode`` options to an ``argparse`` parser."""
     parser.add_argument("--data", nargs="+", default=[], metavar="FILE",
                         help="released participant files (data-science-P*.mat) to analyse")
@@ -28,8 +28,8 @@ def add_arguments(parser):
     parser.add_argument("--drop-nonfinite", action="store_true",
                         help="drop voxels with NaN values from the data files")
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="random seed (default 0)")
-    parser.add_argument("--out", default="results/encode", metavar="DIR",
-                        help="output folder (default results/encode)")
+    parser.add_argument("--out", default=out, metavar="DIR",
+                        help=f"output folder (default {out})")
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
     return parser
 
@@ -44,10 +44,20 @@ def run(args):
     def pick(value, key):
         return SYNTHETIC_DEFAULTS[key] if value is None else value
 
+    if args.no_synthetic and not args.data:
+        raise ValueError("--no-synthetic without --data: nothing to analyse")
+    n_voxels = pick(args.n_voxels, "n_voxels")
+    if not args.no_synthetic and args.n_informative is not None and args.n_informative > n_voxels:
+        raise ValueError(f"--n-informative {args.n_informative} exceeds the synthetic "
+                         f"data's {n_voxels} voxels (--n-voxels)")
+    if not args.no_synthetic and args.n_select > n_voxels:
+        raise ValueError(f"--n-select {args.n_select} exceeds the synthetic data's "
+                         f"{n_voxels} voxels (--n-voxels)")
+
     summary = run_mitchell(
         args.out, data_files=args.data, synthetic=not args.no_synthetic,
         feature_set=args.features, vectors=args.vectors,
-        noise=pick(args.noise, "noise"), n_voxels=pick(args.n_voxels, "n_voxels"),
+        noise=pick(args.noise, "noise"), n_voxels=n_voxels,
         n_informative=args.n_informative, n_select=args.n_select,
         alpha=args.alpha, n_permutations=args.permutations,
         drop_nonfinite=args.drop_nonfinite, rng=args.seed, progress=args.progress)

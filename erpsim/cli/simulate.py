@@ -35,15 +35,16 @@ def register(subparsers):
                         help="use the first N instances of the network (an untrained "
                              "network gets N instances; default 1 there, all otherwise)")
     parser.add_argument("--seed", type=nonnegative_int, default=0, metavar="S",
-                        help="seed of an untrained network's weights (default 0)")
+                        help="seed of an untrained network's weights (default 0; a "
+                             "trained network's weights are its own)")
     parser.add_argument("--lexicon", metavar="CSV",
                         help="lexicon CSV (columns item, type, zipf, neighbours); "
                              "default: the shipped lexicon")
     parser.add_argument("--presentations", type=int, choices=(1, 2), default=2,
                         help="1: single trials; 2: repetition pairs (default)")
     parser.add_argument("--alpha", action=argparse.BooleanOptionalAction, default=None,
-                        help="--alpha: apply the alpha envelope (the network's, or the "
-                             "default Envelope() if its configuration has none); "
+                        help="--alpha: apply the alpha envelope (the network's, or "
+                             "erpsim.default_envelope() if its configuration has none); "
                              "--no-alpha: the ERP model (control); default: the "
                              "network's configuration")
     parser.add_argument("--backend", default="numba", choices=registry.names(),
@@ -91,7 +92,7 @@ def load_network(model=None, instances=None, seed=0):
 
 def run_simulate(args):
     import numpy as np
-    from erpsim import Envelope, load_lexicon, save_result, serp_by_type, simulate
+    from erpsim import default_envelope, load_lexicon, save_result, serp_by_type, simulate
     from erpsim.utils.atomic import atomic_write_bytes
     from erpsim.engine import get_backend
     from erpsim.model.coding import get_coding
@@ -109,7 +110,7 @@ def run_simulate(args):
     if args.alpha is None:
         envelope = config.envelope
     elif args.alpha:
-        envelope = config.envelope or Envelope()
+        envelope = config.envelope or default_envelope()
     else:
         envelope = None
     ds = simulate(net, lexicon, presentations=args.presentations, envelope=envelope,

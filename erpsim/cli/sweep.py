@@ -1,4 +1,5 @@
 """``erpsim sweep``: train and analyse model instances over a parameter grid, on Dask."""
+from erpsim.cli._options import nonnegative_int, positive_int
 
 
 def register(subparsers):
@@ -13,15 +14,16 @@ def register(subparsers):
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="a running Dask scheduler, e.g. tcp://host:8786 (default: start "
                              "a local cluster in this process)")
-    parser.add_argument("--workers", type=int, default=None,
+    parser.add_argument("--workers", type=positive_int, default=None,
                         help="local cluster workers (default: one per core)")
-    parser.add_argument("--retries", type=int, default=1,
+    parser.add_argument("--retries", type=nonnegative_int, default=1,
                         help="resubmissions of a failed point (default 1)")
     parser.add_argument("--dry-run", action="store_true",
-                        help="validate the grid and show what is done and what would run")
+                        help="validate the grid and count the points done, failed and "
+                             "pending (--status lists them)")
     parser.add_argument("--status", action="store_true",
                         help="print every point's status (done, failed, pending) and exit")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
@@ -36,8 +38,6 @@ def run(args):
     store_path = Path(args.store) if args.store else path.with_name(path.stem + ".sweep")
     if not (args.status or args.dry_run):
         check_writable_dir(store_path, "--store")                 # before any work
-    if args.workers is not None and args.workers < 1:
-        raise ValueError(f"--workers must be at least 1, got {args.workers}")
     if args.status or args.dry_run:
         store = SweepStore(store_path)
         table = store.status(grid)

@@ -2,7 +2,7 @@
 import sys
 from pathlib import Path
 
-from erpsim.cli._options import nonnegative_int, positive_float, positive_int
+from erpsim.cli._options import nonnegative_int, positive_int, unit_interval
 from erpsim.engine import registry
 
 
@@ -12,14 +12,19 @@ def register(subparsers):
         description="Train instances of the ERP model on the trained items (words and "
                     "acronyms) of a lexicon; checkpoints allow stopping and resuming.")
     parser.add_argument("--out", required=True, help="output network file (.npz)")
-    parser.add_argument("--instances", type=positive_int, default=10)
-    parser.add_argument("--seed", type=nonnegative_int, default=0)
+    parser.add_argument("--instances", type=positive_int, default=10,
+                        help="instances to train (default 10; the shipped default has 20, "
+                             "analyses/train_default.py)")
+    parser.add_argument("--seed", type=nonnegative_int, default=0,
+                        help="seed of the initial weights (default 0; instance k of seed s "
+                             "draws from default_rng(1000 s + k))")
     parser.add_argument("--lexicon", help="a lexicon CSV (default: the shipped lexicon)")
     parser.add_argument("--max-epochs", type=positive_int, default=None,
                         help="BPTT epochs at most (default 6000); a finished or stopped "
                              "run resumes from its checkpoint with a larger value")
-    parser.add_argument("--dt", type=positive_float, default=None,
-                        help="override the integration constant")
+    parser.add_argument("--dt", type=unit_interval, default=None,
+                        help="the integration constant, in (0, 1] (default: the "
+                             "configuration's, 0.3)")
     parser.add_argument("--pdp", action="store_true",
                         help="the 'standard PDP' ablation: no inhibitory pools, free-sign weights")
     parser.add_argument("--config", metavar="FILE",
@@ -31,13 +36,14 @@ def register(subparsers):
     parser.add_argument("--backend", default=None, choices=registry.names(trains=True),
                         help="gradient backend (default numba)")
     parser.add_argument("--restart", action="store_true",
-                        help="discard the checkpoint OUT.ckpt.npz and start over (without "
+                        help="discard the checkpoint OUT_STEM.ckpt.npz beside --out (for "
+                             "--out run/net.npz: run/net.ckpt.npz) and start over (without "
                              "it the checkpoint is resumed, and refused if another run "
                              "(seed, lexicon, settings) wrote it)")
     parser.add_argument("--allow-unconverged", action="store_true",
                         help="exit 0 even if an instance does not reach 100%% accuracy "
                              "(the network is saved either way, with a warning)")
-    parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
@@ -90,8 +96,14 @@ def _settings_and_config(args):
     if unknown:
         raise ValueError(f"--config: unknown training settings {unknown}; choose from "
                          f"{sorted(fields)}")
-    config = (ModelConfig.from_dict({**training_config().to_dict(), **model}) if model
-              else training_config())
+    try:
+        config = (ModelConfig.from_dict({**training_config().to_dict(), **model}) if model
+                  else training_config())
+    except (ValueError, TypeError) as err:
+        given = [f"--config {args.config}"] if args.config else []
+        given += ["--dt"] if args.dt is not None else []
+        given += ["--pdp"] if args.pdp else []
+        raise ValueError(f"{', '.join(given)}: {err}") from None
     training = dict(training)
     if args.max_epochs is not None:
         training["max_epochs"] = args.max_epochs

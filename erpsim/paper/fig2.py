@@ -89,6 +89,9 @@ def compute_fig2(network=None, lexicon=None, *, envelope=CONFIG, instances=None,
     network = network if network is not None else load_pretrained()
     if instances is not None:
         _validate_type(instances, "int", "instances")
+        if network.n_instances < 2:
+            raise ValueError(f"Fig. 2 needs at least 2 instances (its bands and tests are "
+                             f"across instances); the network has {network.n_instances}")
         if not 2 <= instances <= network.n_instances:
             raise ValueError(f"instances must be between 2 and {network.n_instances}, got {instances}")
         network = network.select(range(instances))

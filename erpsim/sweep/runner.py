@@ -79,7 +79,8 @@ class SweepReport:
         return self.skipped + self.computed == self.n_points
 
     def __str__(self):
-        text = (f"{self.n_points} points: {self.skipped} already done, {self.computed} computed, "
+        points = "1 point" if self.n_points == 1 else f"{self.n_points} points"
+        text = (f"{points}: {self.skipped} already done, {self.computed} computed, "
                 f"{len(self.failed)} failed ({self.retried} retries; models: "
                 f"{self.models_trained} trained, "
                 + (f"{self.models_read} read from the model file, " if self.models_read else "")
