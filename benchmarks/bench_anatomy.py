@@ -132,15 +132,23 @@ def measure(args, dtype, peer):
     return medians, flops
 
 
+def projection_time(dtype, label, whole, rest, flops):
+    """Print the dtype's heading; the projections' time (s), or None (saying so) when a
+    tiny problem's projections are below the timing noise."""
+    print(f"{dtype}:")
+    if whole > rest:
+        return whole - rest
+    print(f"  {label} {whole * 1e3:.3f} ms, without projections (rest) {rest * 1e3:.3f} ms: "
+          f"the projection work ({flops / 1e6:.1f} Mflop executed) is below the timing "
+          "noise at this size")
+    return None
+
+
 def report(dtype, medians, flops, rate):
     """Print one dtype's anatomy and, with a JAX time, the bound it implies."""
     epoch, rest = medians["epoch"], medians["rest"]
-    work = epoch - rest
-    print(f"{dtype}:")
-    if work <= 0:
-        print(f"  epoch {epoch * 1e3:.3f} ms, without projections (rest) {rest * 1e3:.3f} ms: "
-              f"the projection work ({flops / 1e6:.1f} Mflop executed) is below the "
-              "timing noise at this size")
+    work = projection_time(dtype, "epoch", epoch, rest, flops)
+    if work is None:
         return
     print(f"  epoch                       {epoch * 1e3:8.2f} ms")
     print(f"  without projections (rest)  {rest * 1e3:8.2f} ms  ({rest / epoch:.0%} of the epoch)")
@@ -198,12 +206,8 @@ def measure_sim(args, dtype):
 def report_sim(dtype, medians, flops, whole_flops, rate):
     """Print one dtype's simulation anatomy and the bound for the matmul fraction."""
     whole, rest = medians["whole"], medians["rest"]
-    work = whole - rest
-    print(f"{dtype}:")
-    if work <= 0:
-        print(f"  simulation {whole * 1e3:.3f} ms, without projections (rest) "
-              f"{rest * 1e3:.3f} ms: the projection sums ({flops / 1e6:.1f} Mflop executed) "
-              "are below the timing noise at this size")
+    work = projection_time(dtype, "simulation", whole, rest, flops)
+    if work is None:
         return
     print(f"  simulation                  {whole * 1e3:8.2f} ms  {whole_flops / whole / 1e9:.1f} "
           f"GFLOP/s executed = {whole_flops / whole / rate:.0%} of matmul "
