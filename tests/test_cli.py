@@ -603,13 +603,15 @@ def test_fig2_on_a_trained_network_without_an_envelope(tmp_path, capsys, monkeyp
     class Stop(Exception):
         pass
 
-    def fake(network, instances=None, **kwargs):
-        seen.update(envelope=network.config.envelope, instances=instances)
+    def fake(network, instances=None, progress=True, **kwargs):
+        seen.update(envelope=network.config.envelope, instances=instances,
+                    progress=progress)
         raise Stop("stop here")
 
     monkeypatch.setattr("erpsim.paper.fig2.compute_fig2", fake)
-    assert main(["fig2", "--model", str(path), "--quick", "--out", str(tmp_path / "f")]) == 1
-    assert seen == {"envelope": erpsim.default_envelope(), "instances": 2}
+    assert main(["fig2", "--model", str(path), "--quick", "--no-progress",
+                 "--out", str(tmp_path / "f")]) == 1
+    assert seen == {"envelope": erpsim.default_envelope(), "instances": 2, "progress": False}
     assert "has no envelope in its configuration" in capsys.readouterr().err
     one = net.select([0]).save(tmp_path / "one.npz")
     seen.clear()

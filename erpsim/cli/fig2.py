@@ -18,6 +18,7 @@ def register(subparsers):
                                         "its configuration, erpsim.default_envelope()")
     parser.add_argument("--backend", default="numba", choices=registry.names(),
                         help="simulation backend (default numba)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
@@ -49,7 +50,8 @@ def run(args):
         raise ValueError(f"--model {args.model}: Fig. 2 needs at least 2 instances (its "
                          f"bands and tests are across instances); it has {network.n_instances}")
     instances = min(3, network.n_instances) if args.quick else None
-    data = compute_fig2(network, instances=instances, backend=args.backend, progress=True)
+    data = compute_fig2(network, instances=instances, backend=args.backend,
+                        progress=not args.no_progress)
     tables = write_tables(data, out)
     figures = save_figures(data, out)
     w = data.windows
