@@ -65,9 +65,10 @@ def test_default_candidates_keep_the_protocol_they_were_defined_under():
     import dataclasses
 
     from erpsim import ModelConfig
-    from erpsim.paper.training_calibration import FIELD_DEFAULTS_PROTOCOL
+    from erpsim.model.config import CALIBRATED_PROTOCOL, PROTOCOL_V0_2
     field_defaults = {f.name: f.default for f in dataclasses.fields(ModelConfig)}
-    assert FIELD_DEFAULTS_PROTOCOL == {k: field_defaults[k] for k in FIELD_DEFAULTS_PROTOCOL}
+    assert PROTOCOL_V0_2 == {k: field_defaults[k] for k in PROTOCOL_V0_2}
+    assert set(PROTOCOL_V0_2) == set(CALIBRATED_PROTOCOL)
     for cand in default_candidates():
         point = load_grid(cand.grid([0], 10, n_per_type=2)).points()[0]
         expected = ModelConfig(**cand.config, envelope=point.model_config().envelope)

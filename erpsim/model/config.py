@@ -442,9 +442,12 @@ POOLS = ("OI", "AI", "HI", "SI")
 CALIBRATED_PROTOCOL = {"n_blank": 2, "init_net": -2.0, "dt_groups": {g: 0.1 for g in POOLS}}
 
 #: The protocol of erpsim 0.2 and its shipped instances (``load_pretrained("erp_v0_2")``):
-#: the :class:`ModelConfig` field defaults (20 blank ticks, net inputs starting at 0,
-#: one dt for every group), trained with 5 of 50 active features.
-PROTOCOL_V0_2 = {}
+#: the :class:`ModelConfig` field defaults of the fields the calibrated protocol sets
+#: (20 blank ticks, net inputs starting at 0, one dt for every group), trained with 5 of
+#: 50 active features. Given explicitly, it restores 0.2's protocol over any base (a
+#: sweep's trained points start from :func:`training_config`).
+PROTOCOL_V0_2 = {f.name: f.default for f in dataclasses.fields(ModelConfig)
+                 if f.name in CALIBRATED_PROTOCOL}
 
 
 def training_config(**changes):

@@ -39,6 +39,7 @@ import pandas as pd
 from erpsim.engine.dynamics import CONFIG, resolve_envelope
 from erpsim.io.datasets import load_published_words
 from erpsim.model import timebase
+from erpsim.model.config import PROTOCOL_V0_2
 from erpsim.model.network import Network
 from erpsim.paper.calibration import (rank, reads_enough, score_words, trained_accuracy,
                                       words_curves)
@@ -58,10 +59,6 @@ __all__ = ["Candidate", "BASE_CONFIG", "BASE_TRAINING", "default_candidates",
 #: calibration"): output integration everywhere at dt 0.5, outputs starting at 0.5,
 #: 8 blank ticks before onset.
 BASE_CONFIG = {"integration": "output", "dt": 0.5, "init_output": 0.5, "n_blank": 8}
-#: The protocol fields every candidate starts from: the ``ModelConfig`` field defaults
-#: (erpsim 0.2's protocol), under which the candidates were defined and run, pinned
-#: because a sweep's trained points start from :func:`erpsim.training_config` since 0.3.
-FIELD_DEFAULTS_PROTOCOL = {"n_blank": 20, "init_net": 0.0, "dt_groups": None}
 #: The base training: 3 of 50 semantic features active, targets on the last 2 stimulus
 #: ticks (ticks 18-19 after onset).
 BASE_TRAINING = {"n_active": 3, "target_window": (18, 19)}
@@ -141,7 +138,7 @@ class Candidate:
             :func:`erpsim.sweep.grid.load_grid` when run.
         """
         config = {k: (list(v) if isinstance(v, tuple) else v)
-                  for k, v in {**FIELD_DEFAULTS_PROTOCOL, **self.config}.items()}
+                  for k, v in {**PROTOCOL_V0_2, **self.config}.items()}
         train = {k: (list(v) if isinstance(v, tuple) else v)
                  for k, v in {**self.training, **training}.items()}
         if "target_window" in train and train["target_window"] is not None:
@@ -172,7 +169,9 @@ def default_candidates():
         starting at 0.5, 8 blank ticks, 3 of 50 features, targets on the last 2
         ticks), one or two factors at a time, plus erpsim 0.2's shipped protocol as a
         control (``"shipped"``: its 5 of 50 features given explicitly, as the training
-        default is 3 since 0.3).
+        default is 3 since 0.3). Every candidate's grid starts from 0.2's protocol
+        (:data:`~erpsim.model.config.PROTOCOL_V0_2`), under which they were defined and
+        run.
     """
     return [
         Candidate("shipped", {}, {"n_active": 5}, "erpsim 0.2's shipped protocol (input "

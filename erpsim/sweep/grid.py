@@ -12,13 +12,7 @@ A grid is a dict (or a JSON / YAML file holding one)::
 
 - ``config``, ``envelope`` and ``training`` map field names of
   :class:`erpsim.ModelConfig`, :class:`erpsim.Envelope` and
-  :class:`erpsim.training.TrainingSettings` to values. A trained point's configuration
-  starts from :func:`erpsim.training_config` (the default protocol since 0.3, as
-  ``erpsim train``: :data:`~erpsim.model.config.CALIBRATED_PROTOCOL` over the
-  ``ModelConfig`` field defaults) and its training from ``TrainingSettings()``. A grid
-  written for erpsim 0.2 trained from the field defaults with 5 of 50 active features;
-  it trains those networks again with ``"n_blank": 20, "init_net": 0.0,
-  "dt_groups": null`` in its ``config`` and ``"n_active": 5`` in its ``training``. A **list** is an axis of the
+  :class:`erpsim.training.TrainingSettings` to values. A **list** is an axis of the
   grid (one dimension of the results, even with one value); any other value (number,
   string, true/false, null) is **fixed** for every point. So ``"layers": "S"`` fixes the
   envelope to the semantic layer and ``"layers": ["S", "AHS"]`` sweeps two choices
@@ -28,9 +22,15 @@ A grid is a dict (or a JSON / YAML file holding one)::
   ``"target_window": [[0, 4]]`` fixes the training's target window and
   ``[[0, 4], [3, 5]]`` sweeps two; ``"semantics"`` takes a ``.npy`` or CSV file (relative
   to the grid file's folder).
-- ``envelope`` absent: every point uses the default :class:`~erpsim.Envelope` (the alpha
+- ``envelope`` absent: every point uses :func:`erpsim.default_envelope` (the alpha
   model, analysed beside its control); ``"envelope": null``: no envelope (the ERP
   model only, ``model = "control"``).
+- A trained point's configuration starts from :func:`erpsim.training_config` (the
+  default protocol since 0.3, as ``erpsim train``) and its training from
+  ``TrainingSettings()``. A grid written for erpsim 0.2 trained from the field defaults
+  with 5 of 50 active features; it trains those networks again with
+  :data:`~erpsim.model.config.PROTOCOL_V0_2` (``"n_blank": 20, "init_net": 0.0,
+  "dt_groups": null``) in its ``config`` and ``"n_active": 5`` in its ``training``.
 - ``seeds``: a non-empty list of distinct integers, one model instance per seed
   (``Network.initialize(config, 1, rng=[seed])``); always the last grid dimension.
 - ``model``: ``"pretrained"`` (the shipped instances) or a network file (``.npz``):

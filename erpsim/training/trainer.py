@@ -613,6 +613,10 @@ def train(network, lexicon, settings=None, *, checkpoint=None, restart=False, pr
         trained or overwritten).
     """
     started = time.perf_counter()
+
+    def seconds():                  # training time, earlier runs of a checkpoint included
+        return state.seconds + time.perf_counter() - started
+
     settings = settings or TrainingSettings()
     problem = prepare_problem(network, lexicon, settings)
     identity = run_identity(network, problem.trained, settings)
@@ -627,20 +631,18 @@ def train(network, lexicon, settings=None, *, checkpoint=None, restart=False, pr
             if checkpoint is not None and not regular:
                 # saved before the check: a run resumed with more epochs then follows the
                 # same path as one that was never stopped (it has no check here)
-                _save_checkpoint(checkpoint, network, state, epoch, identity,
-                                 state.seconds + time.perf_counter() - started, checked=False)
+                _save_checkpoint(checkpoint, network, state, epoch, identity, seconds(),
+                                 checked=False)
             grad, loss, acc = check(network, problem, state, settings, epoch)
             bar.set_postfix(loss=f"{loss.mean():.3f}", acc=f"{acc.mean():.3f}",
                             done=f"{n_inst - state.active.sum()}/{n_inst}")
             if checkpoint is not None and regular:
-                _save_checkpoint(checkpoint, network, state, epoch, identity,
-                                 state.seconds + time.perf_counter() - started)
+                _save_checkpoint(checkpoint, network, state, epoch, identity, seconds())
         if not state.active.any():
             break
         update(network, problem, state, settings, grad)
     bar.close()
-    return finish(network, problem, state, settings,
-                  seconds=state.seconds + time.perf_counter() - started)
+    return finish(network, problem, state, settings, seconds=seconds())
 
 
 def roll_back(collapsed, W, b, best, opt):
